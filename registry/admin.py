@@ -1,0 +1,154 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import XLSX as StockXLSX
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import resources
+from .formats import FORMATS, SpreadsheetError
+from .models import District, LegalForm, OkedSection, Organization, OrganizationKind, Region
+from .resources import ImportFileError
+
+
+class RegistryAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    """What every admin page of the product shares: history, spreadsheets, bounded lists."""
+
+    formats = FORMATS
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    list_per_page = 50
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        # Typed XLSX cells (numbers, dates) like the stock XLSX format gets; text stays text.
+        if isinstance(file_format, StockXLSX):
+            if not self.has_export_permission(request):
+                return super().get_export_data(file_format, request, queryset, **kwargs)
+            data = self.get_data_for_export(request, queryset, force_native_type=True, **kwargs)
+            return file_format.export_data(data)
+        return super().get_export_data(file_format, request, queryset, **kwargs)
+
+    def add_data_read_fail_error_to_form(self, form, error):
+        if isinstance(error, SpreadsheetError | ImportFileError):
+            form.add_error("import_file", str(error))
+        else:
+            super().add_data_read_fail_error_to_form(form, error)
+
+
+class ReferenceAdmin(RegistryAdmin):
+    list_display = ["name_ru", "name_kk"]
+    search_fields = ["name_ru", "name_kk"]
+
+
+@admin.register(Region)
+class RegionAdmin(ReferenceAdmin):
+    resource_classes = [resources.RegionResource]
+    list_display = ["kato", "name_ru", "name_kk"]
+    search_fields = ["kato", "name_ru", "name_kk"]
+
+
+@admin.register(District)
+class DistrictAdmin(ReferenceAdmin):
+    resource_classes = [resources.DistrictResource]
+    list_display = ["kato", "name_ru", "name_kk", "kind", "region"]
+    list_filter = ["region", "kind"]
+    list_select_related = ["region"]
+    search_fields = ["kato", "name_ru", "name_kk"]
+    autocomplete_fields = ["region"]
+
+
+@admin.register(LegalForm)
+class LegalFormAdmin(ReferenceAdmin):
+    resource_classes = [resources.LegalFormResource]
+    list_display = ["abbr_ru", "abbr_kk", "name_ru", "name_kk", "code"]
+    search_fields = ["code", "abbr_ru", "abbr_kk", "name_ru", "name_kk"]
+
+
+@admin.register(OrganizationKind)
+class OrganizationKindAdmin(ReferenceAdmin):
+    resource_classes = [resources.OrganizationKindResource]
+    list_display = ["name_ru", "name_kk", "code"]
+    search_fields = ["code", "name_ru", "name_kk"]
+
+
+@admin.register(OkedSection)
+class OkedSectionAdmin(ReferenceAdmin):
+    resource_classes = [resources.OkedSectionResource]
+    list_display = ["code", "name_ru", "name_kk", "first_division", "last_division"]
+    search_fields = ["code", "name_ru", "name_kk"]
+
+
+class DistrictOfRegionFilter(admin.SimpleListFilter):
+    """Districts of the region chosen in the region filter: a bounded list, never all of them."""
+
+    title = _("district")
+    parameter_name = "district"
+    region_parameter = "region__id__exact"
+
+    def lookups(self, request, model_admin):
+        region = request.GET.get(self.region_parameter)
+        if not region or not region.isdigit():
+            return []
+        return [(str(d.pk), d.name) for d in District.objects.filter(region_id=region)]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(district_id=self.value())
+        return queryset
+
+
+@admin.register(Organization)
+class OrganizationAdmin(RegistryAdmin):
+    resource_classes = [resources.OrganizationResource]
+    list_display = [
+        "bin",
+        "display_name",
+        "legal_form_abbreviation",
+        "kind",
+        "region",
+        "district",
+        "headcount",
+        "size_class",
+        "status",
+    ]
+    list_display_links = ["bin", "display_name"]
+    list_select_related = ["legal_form", "kind", "region", "district"]
+    list_filter = [
+        "region",
+        DistrictOfRegionFilter,
+        "kind",
+        "legal_form",
+        "size_class",
+        "status",
+        "oked_section",
+    ]
+    search_fields = ["bin"]
+    search_help_text = _(
+        "BIN (all 12 digits or the first ones) or any part of the name in Russian or Kazakh."
+    )
+    autocomplete_fields = ["legal_form", "kind", "region", "district"]
+    readonly_fields = ["oked_section", "created_at", "updated_at"]
+    fieldsets = [
+        (
+            _("Identification"),
+            {"fields": ["bin", "name_ru", "name_kk", "short_name", "legal_form", "kind"]},
+        ),
+        (_("Location"), {"fields": ["region", "district", "settlement", "address"]}),
+        (
+            _("Activity and size"),
+            {"fields": ["oked", "oked_section", "size_class", "headcount", "headcount_date"]},
+        ),
+        (_("Contacts"), {"fields": ["contact_person", "phone", "email"]}),
+        (_("Status"), {"fields": ["status", "liquidated_on", "notes"]}),
+        (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    @admin.display(description=_("name"), ordering="name_ru")
+    def display_name(self, organization):
+        return organization.display_name
+
+    @admin.display(description=_("legal form"), ordering="legal_form__abbr_ru")
+    def legal_form_abbreviation(self, organization):
+        return organization.legal_form.abbreviation if organization.legal_form else ""
+
+    def get_search_results(self, request, queryset, search_term):
+        return queryset.search(search_term), False

@@ -1,0 +1,163 @@
+"""Spreadsheet formats for every import and export: XLSX and CSV as staff actually produce them.
+
+CSV arrives from Excel in a Russian locale as `;`-separated Windows-1251, from other tools as UTF-8
+with or without BOM and `,`-separated: both are sniffed here instead of asking the user.
+Exports never let a cell run as a formula: XLSX cells are typed as text with Excel's quote prefix
+(the value itself is unchanged, so the file re-imports as it was); CSV has no types, so text that
+a spreadsheet would evaluate is prefixed with an apostrophe, which the CSV import strips again.
+"""
+
+import csv
+import io
+
+import tablib
+from django.utils.translation import gettext as _
+from import_export.formats import base_formats
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+CSV_DELIMITERS = ";,\t"
+ENCODINGS = ("utf-8-sig", "cp1251")
+
+
+class SpreadsheetError(ValueError):
+    """A file that cannot be read as a table; the message is shown to the user as is."""
+
+
+def escape_formula(value):
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def unescape_formula(value):
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_TRIGGERS):
+        return value[1:]
+    return value
+
+
+def decode_text(data):
+    """Decode CSV bytes: UTF-8 (with or without BOM) when valid, else Windows-1251."""
+    if isinstance(data, str):
+        return data
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise SpreadsheetError(
+        _("The file is neither UTF-8 nor Windows-1251 text. Save it as CSV UTF-8 and try again.")
+    )
+
+
+def sniff_delimiter(text):
+    sample = "\n".join(text.splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS).delimiter
+    except csv.Error:
+        header = text.split("\n", 1)[0]
+        return max(CSV_DELIMITERS, key=header.count)
+
+
+class CSV(base_formats.CSV):
+    """CSV in UTF-8, UTF-8 with BOM or Windows-1251, `;`, `,` or tab separated."""
+
+    def is_binary(self):
+        # Bytes reach create_dataset undecoded, so the encoding can be sniffed here.
+        return True
+
+    def get_read_mode(self):
+        return "rb"
+
+    def create_dataset(self, in_stream, **kwargs):
+        text = decode_text(in_stream)
+        if "\x00" in text:
+            raise SpreadsheetError(_("This is not a text CSV file."))
+        rows = list(csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text)))
+        rows = [row for row in rows if any(cell.strip() for cell in row)]
+        if not rows:
+            raise SpreadsheetError(_("The file is empty."))
+        dataset = tablib.Dataset(headers=[header.strip() for header in rows[0]])
+        width = len(dataset.headers)
+        for number, row in enumerate(rows[1:], start=2):
+            if len(row) > width and any(cell.strip() for cell in row[width:]):
+                raise SpreadsheetError(
+                    _("Row %(row)d has more cells than the header has columns.") % {"row": number}
+                )
+            row = [unescape_formula(cell) for cell in row[:width]]
+            dataset.append(row + [""] * (width - len(row)))
+        return dataset
+
+    def export_data(self, dataset, **kwargs):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(dataset.headers)
+        for row in dataset:
+            writer.writerow(["" if cell is None else escape_formula(cell) for cell in row])
+        # The BOM makes Excel open the file as UTF-8, so Kazakh letters survive.
+        return buffer.getvalue().encode("utf-8-sig")
+
+
+class XLSX(base_formats.XLSX):
+    """XLSX read from its first sheet; written with text cells that never run as formulas."""
+
+    def create_dataset(self, in_stream):
+        import openpyxl
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        try:
+            book = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
+        except (InvalidFileException, KeyError, OSError, ValueError) as error:
+            raise SpreadsheetError(_("This is not a readable XLSX file.")) from error
+        try:
+            rows = book.worksheets[0].iter_rows(values_only=True)
+            headers = next(rows, None)
+            if not headers:
+                raise SpreadsheetError(_("The file is empty."))
+            headers = ["" if cell is None else str(cell).strip() for cell in headers]
+            while headers and not headers[-1]:
+                headers.pop()
+            dataset = tablib.Dataset(headers=headers)
+            width = len(headers)
+            for row in rows:
+                row = list(row[:width]) + [None] * (width - len(row))
+                if any(cell not in (None, "") for cell in row):
+                    dataset.append(row)
+        finally:
+            book.close()
+        return dataset
+
+    def export_data(self, dataset, **kwargs):
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Font
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(title=(dataset.title or "data")[:31])
+        bold = Font(bold=True)
+        header_cells = []
+        for header in dataset.headers:
+            cell = WriteOnlyCell(sheet, value=header)
+            cell.font = bold
+            header_cells.append(cell)
+        sheet.freeze_panes = "A2"
+        sheet.append(header_cells)
+        for row in dataset:
+            sheet.append([self._cell(sheet, value) for value in row])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return buffer.getvalue()
+
+    @staticmethod
+    def _cell(sheet, value):
+        from openpyxl.cell import WriteOnlyCell
+
+        if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+            cell = WriteOnlyCell(sheet, value=value)
+            # Stored as text with Excel's own quote prefix: shown and re-read as typed, never run.
+            cell.data_type = "s"
+            cell.quotePrefix = True
+            return cell
+        return value
+
+
+FORMATS = [XLSX, CSV]

@@ -1,0 +1,392 @@
+"""The organization registry and the reference data it stands on."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .validators import IdentifierConstraint, validate_bin
+
+kato_validator = RegexValidator(r"^\d{9}$", _("A KATO code is 9 digits."))
+phone_validator = RegexValidator(
+    r"^[\d\s()+\-,;]*$", _("A phone number has digits, spaces, +, -, brackets; commas between.")
+)
+oked_validator = RegexValidator(
+    r"^\d{2}(\.\d{1,2}(\.\d)?)?$", _("An OKED code looks like 10, 10.5, 10.51 or 10.51.0.")
+)
+
+_QUOTES = re.compile(r"[«»\"“”„'`‘’]")
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_for_search(text):
+    """Fold text so that a search matches regardless of case, ё/е, quotes and spacing.
+
+    SQLite folds only ASCII case in LIKE, so both the stored column and the query are folded here.
+    """
+    folded = _QUOTES.sub(" ", (text or "").casefold()).replace("ё", "е")
+    return _SPACES.sub(" ", folded).strip()
+
+
+# Reference and registry tables are imported and exported by staff holding these permissions.
+DATA_PERMISSIONS = ("add", "change", "delete", "view", "import", "export")
+
+
+def history():
+    # A 32-bit history id would run out on a national registry that is re-imported often.
+    return HistoricalRecords(history_id_field=models.BigAutoField(primary_key=True))
+
+
+class BilingualNameMixin(models.Model):
+    """Reference rows named in Russian and Kazakh; `name` follows the active language."""
+
+    name_ru = models.CharField(_("name (Russian)"), max_length=255)
+    name_kk = models.CharField(_("name (Kazakh)"), max_length=255)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self):
+        if get_language() == "kk":
+            return self.name_kk or self.name_ru
+        return self.name_ru or self.name_kk
+
+
+class CodeManager(models.Manager):
+    """Reference rows are found by their stable code, which fixtures use as a natural key."""
+
+    code_field = "code"
+
+    def get_by_natural_key(self, code):
+        return self.get(**{self.code_field: code})
+
+
+class KatoManager(CodeManager):
+    code_field = "kato"
+
+
+class Region(BilingualNameMixin):
+    """A top-level administrative unit: one of the regions or cities of republican significance."""
+
+    kato = models.CharField(_("KATO code"), max_length=9, unique=True, validators=[kato_validator])
+    history = history()
+
+    objects = KatoManager()
+
+    class Meta:
+        ordering = ["name_ru"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        default_permissions = DATA_PERMISSIONS
+
+    def natural_key(self):
+        return (self.kato,)
+
+
+class District(BilingualNameMixin):
+    """A district (аудан) or city of regional significance inside a region."""
+
+    class Kind(models.TextChoices):
+        DISTRICT = "district", _("district")
+        CITY = "city", _("city of regional significance")
+
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="districts", verbose_name=_("region")
+    )
+    kato = models.CharField(_("KATO code"), max_length=9, unique=True, validators=[kato_validator])
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind, default=Kind.DISTRICT)
+    history = history()
+
+    objects = KatoManager()
+
+    class Meta:
+        ordering = ["region__name_ru", "name_ru"]
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+        default_permissions = DATA_PERMISSIONS
+
+    def natural_key(self):
+        return (self.kato,)
+
+    natural_key.dependencies = ["registry.region"]
+
+    def clean(self):
+        super().clean()
+        if self.region_id and self.kato and not self.kato.startswith(self.region.kato[:2]):
+            raise ValidationError(
+                {
+                    "kato": _("A district's KATO code starts with its region's two digits (%(p)s).")
+                    % {"p": self.region.kato[:2]}
+                }
+            )
+
+
+class LegalForm(BilingualNameMixin):
+    """An organizational and legal form (ТОО / ЖШС, АО / АҚ, ...)."""
+
+    code = models.SlugField(_("code"), max_length=16, unique=True)
+    abbr_ru = models.CharField(_("abbreviation (Russian)"), max_length=16)
+    abbr_kk = models.CharField(_("abbreviation (Kazakh)"), max_length=16)
+    history = history()
+
+    objects = CodeManager()
+
+    class Meta:
+        ordering = ["abbr_ru"]
+        verbose_name = _("legal form")
+        verbose_name_plural = _("legal forms")
+        default_permissions = DATA_PERMISSIONS
+
+    def __str__(self):
+        return f"{self.abbreviation} — {self.name}"
+
+    def natural_key(self):
+        return (self.code,)
+
+    @property
+    def abbreviation(self):
+        return self.abbr_kk if get_language() == "kk" else self.abbr_ru
+
+
+class OrganizationKind(BilingualNameMixin):
+    """What an organization is to the employment system: employer, akimat, employment centre..."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    history = history()
+
+    objects = CodeManager()
+
+    class Meta:
+        ordering = ["name_ru"]
+        verbose_name = _("organization kind")
+        verbose_name_plural = _("organization kinds")
+        default_permissions = DATA_PERMISSIONS
+
+    def natural_key(self):
+        return (self.code,)
+
+
+class OkedSectionManager(CodeManager):
+    def for_oked(self, oked):
+        """The section whose divisions include the first two digits of an OKED code."""
+        if not oked or not oked[:2].isdigit():
+            return None
+        division = int(oked[:2])
+        return self.filter(first_division__lte=division, last_division__gte=division).first()
+
+
+class OkedSection(BilingualNameMixin):
+    """A section (A–U) of the general classifier of economic activities, with its divisions."""
+
+    code = models.CharField(_("code"), max_length=1, unique=True)
+    first_division = models.PositiveSmallIntegerField(_("first division"))
+    last_division = models.PositiveSmallIntegerField(_("last division"))
+    history = history()
+
+    objects = OkedSectionManager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("OKED section")
+        verbose_name_plural = _("OKED sections")
+        default_permissions = DATA_PERMISSIONS
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_division__lte=models.F("last_division")),
+                name="%(app_label)s_%(class)s_division_range",
+                violation_error_message=_("The first division cannot follow the last one."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} — {self.name}"
+
+    def natural_key(self):
+        return (self.code,)
+
+
+class OrganizationQuerySet(models.QuerySet):
+    def search(self, term):
+        """BIN by exact value or prefix, names in either language by any fragment, any case."""
+        term = (term or "").strip()
+        if not term:
+            return self
+        digits = term.replace(" ", "")
+        if digits.isdigit():
+            return self.filter(Q(bin__startswith=digits) | Q(search_text__contains=digits))
+        return self.filter(search_text__contains=normalize_for_search(term))
+
+
+class SizeClass(models.TextChoices):
+    """Enterprise size by the Entrepreneurial Code, Art. 24."""
+
+    MICRO = "micro", _("micro")
+    SMALL = "small", _("small")
+    MEDIUM = "medium", _("medium")
+    LARGE = "large", _("large")
+
+    @classmethod
+    def by_headcount(cls, headcount):
+        """The size class by headcount alone; income can move an enterprise up a class."""
+        if headcount <= 15:
+            return cls.MICRO
+        if headcount <= 100:
+            return cls.SMALL
+        if headcount <= 250:
+            return cls.MEDIUM
+        return cls.LARGE
+
+
+class OrganizationStatus(models.TextChoices):
+    ACTIVE = "active", _("active")
+    LIQUIDATED = "liquidated", _("liquidated")
+
+
+class Organization(models.Model):
+    """A registered legal entity, identified by its BIN: employer, akimat, centre, NGO, college."""
+
+    SizeClass = SizeClass
+    Status = OrganizationStatus
+
+    bin = models.CharField(
+        _("BIN"),
+        max_length=12,
+        unique=True,
+        validators=[validate_bin],
+        help_text=_("Business identification number: 12 digits, the last one a check digit."),
+        error_messages={"unique": _("An organization with this BIN is already registered.")},
+    )
+    name_ru = models.CharField(_("full name (Russian)"), max_length=500, blank=True)
+    name_kk = models.CharField(_("full name (Kazakh)"), max_length=500, blank=True)
+    short_name = models.CharField(_("short name"), max_length=255, blank=True)
+    legal_form = models.ForeignKey(
+        LegalForm,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organizations",
+        verbose_name=_("legal form"),
+    )
+    kind = models.ForeignKey(
+        OrganizationKind,
+        on_delete=models.PROTECT,
+        related_name="organizations",
+        verbose_name=_("kind"),
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="organizations", verbose_name=_("region")
+    )
+    district = models.ForeignKey(
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organizations",
+        verbose_name=_("district"),
+    )
+    settlement = models.CharField(_("settlement"), max_length=255, blank=True)
+    address = models.CharField(_("address"), max_length=500, blank=True)
+    oked = models.CharField(_("OKED code"), max_length=10, blank=True, validators=[oked_validator])
+    oked_section = models.ForeignKey(
+        OkedSection,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="organizations",
+        verbose_name=_("industry (OKED section)"),
+    )
+    size_class = models.CharField(_("size"), max_length=16, choices=SizeClass, blank=True)
+    headcount = models.PositiveIntegerField(_("list headcount"), null=True, blank=True)
+    headcount_date = models.DateField(_("headcount as of"), null=True, blank=True)
+    contact_person = models.CharField(_("contact person"), max_length=255, blank=True)
+    phone = models.CharField(_("phone"), max_length=64, blank=True, validators=[phone_validator])
+    email = models.EmailField(_("e-mail"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.ACTIVE)
+    liquidated_on = models.DateField(_("liquidated on"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    search_text = models.TextField(_("search text"), editable=False, default="")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = history()
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name_ru", "name_kk", "bin"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        default_permissions = DATA_PERMISSIONS
+        constraints = [
+            IdentifierConstraint(
+                field="bin",
+                name="%(app_label)s_%(class)s_bin_valid",
+                violation_error_message=_("Invalid BIN: wrong length, characters or check digit."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(name_ru="") | ~Q(name_kk=""),
+                name="%(app_label)s_%(class)s_has_name",
+                violation_error_message=_("Give the full name in Russian or in Kazakh."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status=OrganizationStatus.ACTIVE, liquidated_on__isnull=True)
+                | Q(status=OrganizationStatus.LIQUIDATED, liquidated_on__isnull=False),
+                name="%(app_label)s_%(class)s_liquidation_date_with_status",
+                violation_error_message=_(
+                    "A liquidated organization has a liquidation date; an active one has none."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.display_name} ({self.bin})"
+
+    def save(self, *args, **kwargs):
+        self.refresh_derived_fields()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_text", "oked_section"}
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if not self.name_ru.strip() and not self.name_kk.strip():
+            errors["name_ru"] = _("Give the full name in Russian or in Kazakh.")
+        if self.district_id and self.region_id and self.district.region_id != self.region_id:
+            errors["district"] = _("The district %(district)s is not in the region %(region)s.") % {
+                "district": self.district,
+                "region": self.region,
+            }
+        if self.status == self.Status.LIQUIDATED and not self.liquidated_on:
+            errors["liquidated_on"] = _("Give the date the organization was liquidated.")
+        if self.status != self.Status.LIQUIDATED and self.liquidated_on:
+            errors["liquidated_on"] = _("Only a liquidated organization has a liquidation date.")
+        if self.oked and not OkedSection.objects.for_oked(self.oked):
+            errors["oked"] = _("No OKED section covers division %(division)s.") % {
+                "division": self.oked[:2]
+            }
+        if errors:
+            raise ValidationError(errors)
+
+    def refresh_derived_fields(self):
+        """Fill the columns derived from others; bulk paths call this since they skip save()."""
+        self.search_text = normalize_for_search(
+            " ".join([self.bin, self.name_ru, self.name_kk, self.short_name])
+        )
+        self.oked_section = OkedSection.objects.for_oked(self.oked)
+
+    @property
+    def display_name(self):
+        if get_language() == "kk":
+            return self.short_name or self.name_kk or self.name_ru
+        return self.short_name or self.name_ru or self.name_kk

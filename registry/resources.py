@@ -1,0 +1,315 @@
+"""Import and export of the registry, and the base every spreadsheet resource builds on."""
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from import_export import fields, resources
+
+from . import widgets
+from .models import District, LegalForm, OkedSection, Organization, OrganizationKind, Region
+from .models import normalize_for_search as normalize
+
+IGNORED_COLUMNS = {"", "№", "no", "n", "#", "п/п", "№ п/п"}
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be imported (unknown or missing columns); shown as is."""
+
+
+class SpreadsheetResource(resources.ModelResource):
+    """A resource keyed on a business key, all-or-nothing, with history under the importing user.
+
+    Column headers are written in the user's language and read in any interface language.
+    Each field may add `column_synonyms`: other headers staff use for the same column.
+    """
+
+    column_synonyms = {}
+
+    class Meta:
+        skip_unchanged = True
+        report_skipped = True
+        skip_diff = False
+        clean_model_instances = True
+        use_transactions = True
+
+    def import_data(self, dataset, *args, rollback_on_validation_errors=True, **kwargs):
+        # One bad row means nothing is written, whoever calls: admin, command or shell.
+        return super().import_data(
+            dataset, *args, rollback_on_validation_errors=rollback_on_validation_errors, **kwargs
+        )
+
+    def header_aliases(self):
+        aliases = {}
+        for field in self.get_import_fields():
+            names = {field.attribute, *self.column_synonyms.get(field.attribute, ())}
+            for language, _name in settings.LANGUAGES:
+                with translation.override(language):
+                    names.add(str(field.column_name))
+            for name in names:
+                aliases[normalize(name).rstrip(" *")] = field.column_name
+        return aliases
+
+    def before_import(self, dataset, **kwargs):
+        aliases = self.header_aliases()
+        headers, unknown, seen = [], [], set()
+        for header in dataset.headers:
+            key = normalize(str(header or "")).rstrip(" *")
+            if key in aliases:
+                column = aliases[key]
+                if column in seen:
+                    raise ImportFileError(
+                        _("The column “%(column)s” appears twice.") % {"column": header}
+                    )
+                seen.add(column)
+                headers.append(column)
+            else:
+                if key not in IGNORED_COLUMNS:
+                    unknown.append(str(header))
+                headers.append(str(header or ""))
+        if unknown:
+            raise ImportFileError(
+                _("Unknown columns: %(unknown)s. Expected columns: %(expected)s.")
+                % {
+                    "unknown": ", ".join(f"“{name}”" for name in unknown),
+                    "expected": ", ".join(str(f.column_name) for f in self.get_import_fields()),
+                }
+            )
+        missing = [
+            str(self.fields[name].column_name)
+            for name in self.get_import_id_fields()
+            if self.fields[name].column_name not in seen
+        ]
+        if missing:
+            raise ImportFileError(
+                _("Required columns are missing: %(missing)s.") % {"missing": ", ".join(missing)}
+            )
+        dataset.headers = headers
+        self.imported_headers = headers
+
+    def before_save_instance(self, instance, row, **kwargs):
+        user = kwargs.get("user")
+        if user is not None and user.is_authenticated:
+            instance._history_user = user
+        file_name = kwargs.get("file_name")
+        instance._change_reason = (
+            _("Imported from %(file)s") % {"file": file_name} if file_name else _("Imported")
+        )
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        result.problems = self.describe_problems(result)
+
+    def describe_problems(self, result):
+        """Every invalid cell as (file line, column, value, reason): what staff need to fix it."""
+        headers = getattr(self, "imported_headers", [])
+        columns = {field.attribute: field.column_name for field in self.get_import_fields()}
+        problems = []
+        for invalid in result.invalid_rows:
+            values = dict(zip(headers, invalid.values, strict=False))
+            for attribute, messages in invalid.error_dict.items():
+                column = columns.get(attribute, "")
+                value = values.get(column, "")
+                for message in messages:
+                    problems.append(
+                        {
+                            # Line 1 of the file is the header row.
+                            "line": invalid.number + 1,
+                            "column": column,
+                            "value": "" if value is None else value,
+                            "message": message,
+                        }
+                    )
+        return problems
+
+
+def column(attribute, name, widget):
+    return fields.Field(attribute=attribute, column_name=name, widget=widget)
+
+
+class OrganizationResource(SpreadsheetResource):
+    """The organization registry, keyed on BIN."""
+
+    region_widget = widgets.ReferenceWidget(
+        Region,
+        match_fields=["kato", "name_ru", "name_kk"],
+        render_field="name",
+        message=gettext_lazy(
+            "Unknown region “%(value)s”: give its KATO code or its name in Russian or Kazakh."
+        ),
+    )
+
+    bin = column("bin", gettext_lazy("BIN"), widgets.IdentifierWidget())
+    name_ru = column("name_ru", gettext_lazy("Full name (Russian)"), widgets.TextWidget())
+    name_kk = column("name_kk", gettext_lazy("Full name (Kazakh)"), widgets.TextWidget())
+    short_name = column("short_name", gettext_lazy("Short name"), widgets.TextWidget())
+    legal_form = column(
+        "legal_form",
+        gettext_lazy("Legal form"),
+        widgets.ReferenceWidget(
+            LegalForm,
+            match_fields=["code", "abbr_ru", "abbr_kk", "name_ru", "name_kk"],
+            render_field="abbreviation",
+            message=gettext_lazy("Unknown legal form “%(value)s”: give e.g. ТОО, АО, ИП."),
+        ),
+    )
+    kind = column(
+        "kind",
+        gettext_lazy("Organization kind"),
+        widgets.ReferenceWidget(
+            OrganizationKind,
+            match_fields=["code", "name_ru", "name_kk"],
+            render_field="name",
+            message=gettext_lazy("Unknown organization kind “%(value)s”."),
+        ),
+    )
+    region = column("region", gettext_lazy("Region"), region_widget)
+    district = column(
+        "district",
+        gettext_lazy("District"),
+        widgets.DistrictWidget(
+            District,
+            region_widget=region_widget,
+            region_column=gettext_lazy("Region"),
+            match_fields=["kato", "name_ru", "name_kk"],
+            render_field="name",
+            message=gettext_lazy(
+                "Unknown district “%(value)s”: give its KATO code or its name within the region."
+            ),
+        ),
+    )
+    settlement = column("settlement", gettext_lazy("Settlement"), widgets.TextWidget())
+    address = column("address", gettext_lazy("Address"), widgets.TextWidget())
+    oked = column("oked", gettext_lazy("OKED"), widgets.TextWidget())
+    size_class = column(
+        "size_class", gettext_lazy("Size"), widgets.ChoiceWidget(Organization.SizeClass)
+    )
+    headcount = column("headcount", gettext_lazy("List headcount"), widgets.CountWidget())
+    headcount_date = column("headcount_date", gettext_lazy("Headcount as of"), widgets.DateWidget())
+    contact_person = column("contact_person", gettext_lazy("Contact person"), widgets.TextWidget())
+    phone = column("phone", gettext_lazy("Phone"), widgets.TextWidget())
+    email = column("email", gettext_lazy("E-mail"), widgets.TextWidget())
+    status = column("status", gettext_lazy("Status"), widgets.ChoiceWidget(Organization.Status))
+    liquidated_on = column("liquidated_on", gettext_lazy("Liquidated on"), widgets.DateWidget())
+    notes = column("notes", gettext_lazy("Notes"), widgets.TextWidget())
+
+    column_synonyms = {
+        "bin": ["БИН/БСН", "ИИН/БИН", "бин организации"],
+        "name_ru": ["Наименование", "Наименование организации", "Атауы"],
+        "legal_form": ["ОПФ"],
+        "region": ["Область", "Облыс"],
+        "district": ["Район", "Аудан"],
+        "headcount": ["Численность", "Списочная численность работников", "Саны"],
+    }
+
+    class Meta(SpreadsheetResource.Meta):
+        model = Organization
+        import_id_fields = ["bin"]
+        fields = [
+            "bin",
+            "name_ru",
+            "name_kk",
+            "short_name",
+            "legal_form",
+            "kind",
+            "region",
+            "district",
+            "settlement",
+            "address",
+            "oked",
+            "size_class",
+            "headcount",
+            "headcount_date",
+            "contact_person",
+            "phone",
+            "email",
+            "status",
+            "liquidated_on",
+            "notes",
+        ]
+        export_order = fields
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("legal_form", "kind", "region", "district")
+
+    def before_import_row(self, row, **kwargs):
+        # A status column left empty means the organization is active, as in the form.
+        status = self.fields["status"].column_name
+        if status in row and widgets.is_blank(row[status]):
+            row[status] = Organization.Status.ACTIVE
+
+
+def reference_resource(reference_model, key, columns):
+    """A resource for a small reference table keyed on its code: (attribute, header) pairs."""
+    declared = {
+        attribute: column(attribute, header, widgets.TextWidget()) for attribute, header in columns
+    }
+    meta = type(
+        "Meta",
+        (SpreadsheetResource.Meta,),
+        {
+            "model": reference_model,
+            "import_id_fields": [key],
+            "fields": [attribute for attribute, _header in columns],
+        },
+    )
+    return type(
+        f"{reference_model.__name__}Resource", (SpreadsheetResource,), {**declared, "Meta": meta}
+    )
+
+
+NAME_COLUMNS = [
+    ("name_ru", gettext_lazy("Name (Russian)")),
+    ("name_kk", gettext_lazy("Name (Kazakh)")),
+]
+RegionResource = reference_resource(
+    Region, "kato", [("kato", gettext_lazy("KATO code")), *NAME_COLUMNS]
+)
+LegalFormResource = reference_resource(
+    LegalForm,
+    "code",
+    [
+        ("code", gettext_lazy("Code")),
+        ("abbr_ru", gettext_lazy("Abbreviation (Russian)")),
+        ("abbr_kk", gettext_lazy("Abbreviation (Kazakh)")),
+        *NAME_COLUMNS,
+    ],
+)
+OrganizationKindResource = reference_resource(
+    OrganizationKind, "code", [("code", gettext_lazy("Code")), *NAME_COLUMNS]
+)
+
+
+class DistrictResource(SpreadsheetResource):
+    kato = column("kato", gettext_lazy("KATO code"), widgets.TextWidget())
+    region = column(
+        "region",
+        gettext_lazy("Region"),
+        widgets.ReferenceWidget(
+            Region,
+            match_fields=["kato", "name_ru", "name_kk"],
+            render_field="kato",
+            message=gettext_lazy("Unknown region “%(value)s”."),
+        ),
+    )
+    kind = column("kind", gettext_lazy("Kind"), widgets.ChoiceWidget(District.Kind))
+    name_ru = column("name_ru", gettext_lazy("Name (Russian)"), widgets.TextWidget())
+    name_kk = column("name_kk", gettext_lazy("Name (Kazakh)"), widgets.TextWidget())
+
+    class Meta(SpreadsheetResource.Meta):
+        model = District
+        import_id_fields = ["kato"]
+        fields = ["kato", "region", "kind", "name_ru", "name_kk"]
+
+
+class OkedSectionResource(SpreadsheetResource):
+    code = column("code", gettext_lazy("Code"), widgets.TextWidget())
+    name_ru = column("name_ru", gettext_lazy("Name (Russian)"), widgets.TextWidget())
+    name_kk = column("name_kk", gettext_lazy("Name (Kazakh)"), widgets.TextWidget())
+    first_division = column("first_division", gettext_lazy("First division"), widgets.CountWidget())
+    last_division = column("last_division", gettext_lazy("Last division"), widgets.CountWidget())
+
+    class Meta(SpreadsheetResource.Meta):
+        model = OkedSection
+        import_id_fields = ["code"]
+        fields = ["code", "name_ru", "name_kk", "first_division", "last_division"]
