@@ -9,6 +9,7 @@ a spreadsheet would evaluate is prefixed with an apostrophe, which the CSV impor
 
 import csv
 import io
+import zipfile
 
 import tablib
 from django.utils.translation import gettext as _
@@ -106,7 +107,7 @@ class XLSX(base_formats.XLSX):
 
         try:
             book = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
-        except (InvalidFileException, KeyError, OSError, ValueError) as error:
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
             raise SpreadsheetError(_("This is not a readable XLSX file.")) from error
         try:
             rows = book.worksheets[0].iter_rows(values_only=True)

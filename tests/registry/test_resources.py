@@ -1,0 +1,225 @@
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from registry.formats import CSV, XLSX
+from registry.models import Organization, Region
+from registry.resources import OrganizationResource
+from tests.factories import OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+DATA = Path(__file__).parent / "data"
+IMPORT_URL = reverse("admin:registry_organization_import")
+PROCESS_URL = reverse("admin:registry_organization_process_import")
+EXPORT_URL = reverse("admin:registry_organization_export")
+FORMAT_INDEX = {XLSX: "0", CSV: "1"}
+
+
+def read(path_or_bytes, file_format=None):
+    if isinstance(path_or_bytes, Path):
+        file_format = XLSX if path_or_bytes.suffix == ".xlsx" else CSV
+        path_or_bytes = path_or_bytes.read_bytes()
+    return file_format().create_dataset(path_or_bytes)
+
+
+def run_import(dataset, **kwargs):
+    return OrganizationResource().import_data(dataset, **kwargs)
+
+
+def history_rows():
+    return Organization.history.count()
+
+
+def test_xlsx_import_restores_numeric_bin_and_reads_dates_and_references():
+    result = run_import(read(DATA / "organizations.xlsx"))
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert result.totals["new"] == 3
+    gormol = Organization.objects.get(bin="040940000009")
+    assert gormol.name_ru == "ТОО «Гормолзавод»"
+    assert gormol.legal_form.code == "too"
+    assert gormol.region.kato == "110000000"
+    assert gormol.district.name_ru == "город Кокшетау"
+    assert gormol.headcount == 180
+    assert gormol.headcount_date.isoformat() == "2026-01-01"
+    assert gormol.size_class == Organization.SizeClass.MEDIUM
+    assert gormol.oked_section.code == "C"
+    bolashak = Organization.objects.get(bin="100540000018")
+    assert bolashak.district.name_kk == "Іле ауданы"
+    assert bolashak.kind.code == "ngo"
+
+
+def test_reimport_of_same_file_changes_nothing():
+    run_import(read(DATA / "organizations.xlsx"))
+    before = history_rows()
+    result = run_import(read(DATA / "organizations.xlsx"))
+    assert (result.totals["new"], result.totals["update"], result.totals["skip"]) == (0, 0, 3)
+    assert history_rows() == before
+
+
+def test_utf8_csv_with_english_headers_imports():
+    result = run_import(read(DATA / "organizations_utf8.csv"))
+    assert result.totals["new"] == 3, result.problems
+    assert Organization.objects.get(bin="100540000008").headcount_date.isoformat() == "2025-12-31"
+
+
+def test_windows_1251_semicolon_csv_with_lost_leading_zero_imports():
+    result = run_import(read(DATA / "organizations_cp1251.csv"))
+    assert result.totals["new"] == 2, result.problems
+    assert Organization.objects.get(bin="040940000009").name_ru == "ТОО «Гормолзавод»"
+
+
+def test_file_with_bad_rows_writes_nothing_and_names_every_problem():
+    result = run_import(read(DATA / "organizations_bad_rows.csv"))
+    assert result.has_validation_errors()
+    assert Organization.objects.count() == 0
+    found = {(p["line"], str(p["column"])) for p in result.problems}
+    bin_column, date_column, district_column, headcount_column = (
+        str(OrganizationResource().fields[name].column_name)
+        for name in ["bin", "headcount_date", "district", "headcount"]
+    )
+    assert found == {
+        (3, bin_column),
+        (3, date_column),
+        (4, district_column),
+        (5, headcount_column),
+    }
+    values = {(p["line"], str(p["column"])): p["value"] for p in result.problems}
+    assert values[(3, date_column)] == "31.02.2025"
+    assert values[(3, bin_column)] == "100540000009"
+
+
+def test_bad_row_problems_are_in_the_users_language():
+    with translation.override("en"):
+        result = run_import(read(DATA / "organizations_bad_rows.csv"))
+    messages = " ".join(str(p["message"]) for p in result.problems)
+    assert "Wrong check digit: the last digit should be 8" in messages
+    assert "is not a valid date" in messages
+    assert "Unknown district" in messages
+
+
+def test_unknown_column_is_refused_by_name():
+    dataset = read(b"BIN,Nmae\n100540000008,X\n", CSV)
+    result = run_import(dataset)
+    assert result.has_errors()
+    assert "Nmae" in str(result.base_errors[0].error)
+    assert Organization.objects.count() == 0
+
+
+def test_missing_bin_column_is_refused():
+    result = run_import(read(b"Full name (Russian)\nX\n", CSV))
+    assert result.has_errors()
+
+
+def test_csv_that_is_not_text_is_refused_clearly():
+    with pytest.raises(ValueError):
+        read(b"\x00\x01\x02binary", CSV)
+
+
+def test_not_an_xlsx_is_refused_clearly():
+    with pytest.raises(ValueError):
+        read(b"PK\x03\x04 not really a zip", XLSX)
+
+
+def export(client, file_format, params=None, language="ru"):
+    client.post(reverse("set_language"), {"language": language, "next": "/admin/"})
+    query = "?" + "&".join(f"{k}={v}" for k, v in (params or {}).items()) if params else ""
+    response = client.post(
+        EXPORT_URL + query,
+        {"format": FORMAT_INDEX[file_format], "resource": "0", **_all_export_fields()},
+    )
+    assert response.status_code == 200, response.content[:500]
+    return response.content
+
+
+def _all_export_fields():
+    resource = OrganizationResource()
+    return {f"organizationresource_{name}": "on" for name in resource.fields}
+
+
+@pytest.mark.parametrize("file_format", [XLSX, CSV], ids=["xlsx", "csv"])
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_export_then_reimport_reports_every_row_unchanged(admin_client, file_format, language):
+    run_import(read(DATA / "organizations.xlsx"))
+    OrganizationFactory.create_batch(5, name_ru='=HYPERLINK("http://x")', phone="+7 701 000 00 00")
+    content = export(admin_client, file_format, language=language)
+    before = history_rows()
+    result = run_import(read(content, file_format))
+    assert not result.has_validation_errors(), result.problems
+    assert (result.totals["new"], result.totals["update"], result.totals["skip"]) == (0, 0, 8)
+    assert history_rows() == before
+
+
+def test_export_respects_changelist_filters(admin_client):
+    akmola = Region.objects.get(kato="110000000")
+    OrganizationFactory.create_batch(2, region=akmola, district=None)
+    OrganizationFactory.create_batch(3)
+    content = export(admin_client, CSV, {"region__id__exact": akmola.pk})
+    dataset = read(content, CSV)
+    assert len(dataset) == 2
+
+
+def test_csv_export_escapes_formula_text(admin_client):
+    OrganizationFactory(name_ru="=1+2", short_name="@SUM(A1)", notes="-5", phone="+7 700")
+    text = export(admin_client, CSV).decode("utf-8-sig")
+    for escaped in ["'=1+2", "'@SUM(A1)", "'-5", "'+7 700"]:
+        assert escaped in text
+
+
+def test_xlsx_export_stores_formula_text_as_text(admin_client):
+    OrganizationFactory(name_ru="=1+2")
+    book = openpyxl.load_workbook(io.BytesIO(export(admin_client, XLSX)))
+    cells = [cell for row in book.active.iter_rows() for cell in row if cell.value == "=1+2"]
+    assert cells
+    assert all(cell.data_type == "s" and cell.quotePrefix for cell in cells)
+    assert not any(cell.data_type == "f" for row in book.active.iter_rows() for cell in row)
+
+
+def upload(client, path):
+    with open(path, "rb") as stream:
+        return client.post(
+            IMPORT_URL,
+            {
+                "format": FORMAT_INDEX[XLSX if path.suffix == ".xlsx" else CSV],
+                "import_file": stream,
+                "resource": "0",
+            },
+        )
+
+
+def test_admin_import_previews_then_confirms_under_the_importing_user(admin_client, superuser):
+    response = upload(admin_client, DATA / "organizations.xlsx")
+    assert response.status_code == 200
+    result = response.context["result"]
+    assert result.totals["new"] == 3
+    assert Organization.objects.count() == 0, "the preview must not write"
+    confirm = response.context["confirm_form"]
+    response = admin_client.post(PROCESS_URL, {**confirm.initial, "resource": "0"})
+    assert response.status_code == 302
+    assert Organization.objects.count() == 3
+    record = Organization.history.filter(bin="040940000009").get()
+    assert record.history_user == superuser
+    assert "organizations.xlsx" in record.history_change_reason
+
+
+def test_admin_import_of_bad_file_lists_rows_and_offers_no_confirmation(admin_client):
+    response = upload(admin_client, DATA / "organizations_bad_rows.csv")
+    assert response.status_code == 200
+    assert "confirm_form" not in response.context or response.context["confirm_form"] is None
+    content = response.content.decode()
+    assert "31.02.2025" in content
+    assert "100540000009" in content
+    assert Organization.objects.count() == 0
+
+
+def test_admin_import_of_a_non_spreadsheet_says_so(admin_client, tmp_path):
+    garbage = tmp_path / "registry.xlsx"
+    garbage.write_bytes(b"MZ\x90\x00 this is an executable, not a workbook")
+    response = upload(admin_client, garbage)
+    assert response.status_code == 200
+    assert response.context["form"].errors["import_file"]
+    assert Organization.objects.count() == 0
