@@ -1,7 +1,11 @@
+from django import forms
+from django.conf import settings
 from django.contrib import admin
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import XLSX as StockXLSX
+from import_export.forms import ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import resources
@@ -10,10 +14,27 @@ from .models import District, LegalForm, OkedSection, Organization, Organization
 from .resources import ImportFileError
 
 
+class LimitedImportForm(ImportForm):
+    """Refuses a file over the configured size before anything reads it."""
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        if upload.size > settings.IMPORT_MAX_FILE_SIZE:
+            raise forms.ValidationError(
+                _("The file is %(size)s; files up to %(limit)s can be imported.")
+                % {
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(settings.IMPORT_MAX_FILE_SIZE),
+                }
+            )
+        return upload
+
+
 class RegistryAdmin(ImportExportMixin, SimpleHistoryAdmin):
     """What every admin page of the product shares: history, spreadsheets, bounded lists."""
 
     formats = FORMATS
+    import_form_class = LimitedImportForm
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 50

@@ -151,7 +151,11 @@ class XLSX(base_formats.XLSX):
     @staticmethod
     def _cell(sheet, value):
         from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+        if isinstance(value, str):
+            # Control characters pasted into a text field would make the whole workbook invalid.
+            value = ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", value)
         if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
             cell = WriteOnlyCell(sheet, value=value)
             # Stored as text with Excel's own quote prefix: shown and re-read as typed, never run.

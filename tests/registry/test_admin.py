@@ -2,12 +2,19 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from registry.models import District, LegalForm, Organization, OrganizationKind, Region
+from registry.models import (
+    District,
+    LegalForm,
+    OkedSection,
+    Organization,
+    OrganizationKind,
+    Region,
+)
 from tests.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
-REGISTRY_MODELS = [Region, District, LegalForm, OrganizationKind, Organization]
+REGISTRY_MODELS = [Region, District, LegalForm, OrganizationKind, OkedSection, Organization]
 
 
 def url(model, view, *args):
@@ -205,3 +212,11 @@ def test_admin_in_kazakh_shows_kazakh_labels(admin_client):
     assert "БСН" in content
     response = admin_client.get(url(Organization, "changelist"))
     assert "Облыс" in response.content.decode()
+
+
+def test_dates_are_shown_as_dd_mm_yyyy_in_every_language(admin_client):
+    organization = OrganizationFactory(headcount_date="2026-01-31")
+    for language in ["ru", "kk", "en"]:
+        admin_client.post(reverse("set_language"), {"language": language, "next": "/admin/"})
+        response = admin_client.get(url(Organization, "change", organization.pk))
+        assert 'value="31.01.2026"' in response.content.decode()

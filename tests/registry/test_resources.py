@@ -223,3 +223,19 @@ def test_admin_import_of_a_non_spreadsheet_says_so(admin_client, tmp_path):
     assert response.status_code == 200
     assert response.context["form"].errors["import_file"]
     assert Organization.objects.count() == 0
+
+
+def test_admin_import_refuses_a_file_over_the_size_limit(admin_client, settings, tmp_path):
+    settings.IMPORT_MAX_FILE_SIZE = 1024
+    big = tmp_path / "big.csv"
+    big.write_bytes((DATA / "organizations_utf8.csv").read_bytes() * 3)
+    response = upload(admin_client, big)
+    assert response.status_code == 200
+    assert "1,0" in str(response.context["form"].errors["import_file"])
+    assert Organization.objects.count() == 0
+
+
+def test_xlsx_export_survives_control_characters_in_text(admin_client):
+    OrganizationFactory(notes="bell\x07 and form feed\x0c")
+    book = openpyxl.load_workbook(io.BytesIO(export(admin_client, XLSX)))
+    assert book.active.max_row == 2
