@@ -37,3 +37,4 @@ db: install
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py load_reference
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_demo_memoranda

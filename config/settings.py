@@ -162,6 +162,10 @@ MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")))
 # Uploads larger than this are refused before they reach an import.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 IMPORT_MAX_FILE_SIZE = env_int("JUMYS_IMPORT_MAX_FILE_SIZE", 50 * 1024 * 1024)
+DOCUMENT_MAX_FILE_SIZE = env_int("JUMYS_DOCUMENT_MAX_FILE_SIZE", 20 * 1024 * 1024)
+# Reminders link to the admin; e-mail has no request to take the address from.
+SITE_URL = env_str("JUMYS_SITE_URL", "http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "jumys@localhost")
 
 # Import and export are open to every staff user unless tied to a permission.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"

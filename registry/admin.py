@@ -1,6 +1,8 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
@@ -10,7 +12,15 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import resources
 from .formats import FORMATS, SpreadsheetError
-from .models import District, LegalForm, OkedSection, Organization, OrganizationKind, Region
+from .models import (
+    District,
+    LegalForm,
+    OkedSection,
+    Organization,
+    OrganizationKind,
+    Region,
+    StaffProfile,
+)
 from .resources import ImportFileError
 
 
@@ -173,3 +183,18 @@ class OrganizationAdmin(RegistryAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         return queryset.search(search_term), False
+
+
+class StaffProfileInline(admin.StackedInline):
+    model = StaffProfile
+    can_delete = False
+    extra = 1
+    max_num = 1
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    inlines = [*UserAdmin.inlines, StaffProfileInline]

@@ -2,6 +2,7 @@
 
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -390,3 +391,35 @@ class Organization(models.Model):
         if get_language() == "kk":
             return self.short_name or self.name_kk or self.name_ru
         return self.short_name or self.name_ru or self.name_kk
+
+
+class StaffProfile(models.Model):
+    """What the product knows about a staff member beyond the login: the language they read."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_profile",
+        verbose_name=_("user"),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language of e-mails the system sends to this person."),
+    )
+    history = history()
+
+    class Meta:
+        ordering = ["user__username"]
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self):
+        return str(self.user)
+
+    @staticmethod
+    def language_of(user):
+        profile = getattr(user, "staff_profile", None) if user else None
+        return profile.language if profile else settings.LANGUAGE_CODE

@@ -220,3 +220,32 @@ class DistrictWidget(ReferenceWidget):
             if found is not None:
                 return found
         return self._index.get((None, key))
+
+
+class OrganizationByBinWidget(widgets.ForeignKeyWidget):
+    """An organization of the registry named by its BIN (as a spreadsheet may have mangled it)."""
+
+    def __init__(self, **kwargs):
+        from .models import Organization
+
+        super().__init__(Organization, field="bin", **kwargs)
+        self.identifier = IdentifierWidget()
+
+    def clean(self, value, row=None, **kwargs):
+        from .validators import identifier_error
+
+        number = self.identifier.clean(value)
+        if not number:
+            raise ValueError(_("The BIN is missing."))
+        error = identifier_error(number)
+        if error:
+            raise ValueError(
+                _("Invalid BIN %(bin)s: %(reason)s") % {"bin": number, "reason": error}
+            )
+        organization = self.model.objects.filter(bin=number).first()
+        if organization is None:
+            raise ValueError(
+                _("No organization with BIN %(bin)s is registered; add it to the registry first.")
+                % {"bin": number}
+            )
+        return organization

@@ -175,6 +175,9 @@ def test_history_shows_who_changed_which_field(admin_client, superuser):
             "headcount_date": "",
             "status": "active",
             "liquidated_on": "",
+            # Other apps add read-only inlines to the organization page.
+            "memorandum_parties-TOTAL_FORMS": "0",
+            "memorandum_parties-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors

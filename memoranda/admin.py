@@ -1,0 +1,366 @@
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
+
+from registry.admin import OrganizationAdmin, RegistryAdmin
+from registry.models import Region
+
+from . import resources
+from .models import (
+    Commitment,
+    CommitmentReport,
+    CommitmentStatus,
+    Memorandum,
+    MemorandumDocument,
+    MemorandumStatus,
+    Party,
+    Reminder,
+)
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return MemorandumStatus.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in MemorandumStatus.values:
+            return queryset.filter(status=self.value())
+        return queryset
+
+
+class ExpiringFilter(admin.SimpleListFilter):
+    title = _("expiring")
+    parameter_name = "expiring_within"
+
+    def lookups(self, request, model_admin):
+        return [("30", _("within 30 days")), ("90", _("within 90 days"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in {"30", "90"}:
+            expiring = Memorandum.objects.expiring_within(int(self.value())).values("pk")
+            return queryset.filter(pk__in=expiring)
+        return queryset
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("commitments")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("with overdue commitments"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.with_overdue_commitments()
+        return queryset
+
+
+class YearSignedFilter(admin.SimpleListFilter):
+    title = _("year signed")
+    parameter_name = "signed_year"
+
+    def lookups(self, request, model_admin):
+        years = Memorandum.objects.dates("signed_on", "year", order="DESC")
+        return [(str(day.year), str(day.year)) for day in years]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(signed_on__year=int(self.value()))
+        return queryset
+
+
+class PartyRegionFilter(admin.SimpleListFilter):
+    """A memorandum belongs to the regions of its parties."""
+
+    title = _("region")
+    parameter_name = "party_region"
+
+    def lookups(self, request, model_admin):
+        return [(str(region.pk), region.name) for region in Region.objects.all()]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            parties = Party.objects.filter(
+                memorandum=OuterRef("pk"), organization__region_id=int(self.value())
+            )
+            return queryset.filter(Exists(parties))
+        return queryset
+
+
+class PartyOrganizationFilter(admin.SimpleListFilter):
+    """One party organization, chosen by autocomplete: the registry is too big to list."""
+
+    title = _("party")
+    parameter_name = "party"
+    template = "admin/memoranda/party_filter.html"
+
+    def lookups(self, request, model_admin):
+        # The filter renders its own autocomplete; one choice keeps Django showing it.
+        return [("", "")]
+
+    def choices(self, changelist):
+        from registry.models import Organization
+
+        selected = None
+        if self.value() and self.value().isdigit():
+            selected = Organization.objects.filter(pk=int(self.value())).first()
+        yield {
+            "selected": selected,
+            "parameter_name": self.parameter_name,
+            "reset_query": changelist.get_query_string(remove=[self.parameter_name]),
+            "other_params": {
+                key: value
+                for key, value in changelist.get_filters_params().items()
+                if key != self.parameter_name
+            },
+        }
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            parties = Party.objects.filter(
+                memorandum=OuterRef("pk"), organization_id=int(self.value())
+            )
+            return queryset.filter(Exists(parties))
+        return queryset
+
+
+class PartyFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        kept = [
+            form
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE", False)
+        ]
+        if len(kept) < Memorandum.MIN_PARTIES:
+            raise ValidationError(
+                _("A memorandum has at least %(count)d parties.")
+                % {"count": Memorandum.MIN_PARTIES}
+            )
+
+
+class PartyInline(admin.TabularInline):
+    model = Party
+    formset = PartyFormSet
+    extra = 0
+    min_num = Memorandum.MIN_PARTIES
+    autocomplete_fields = ["organization"]
+    fields = ["organization", "role", "signatory_name", "signatory_position", "signed_on"]
+
+
+class DocumentInline(admin.TabularInline):
+    model = MemorandumDocument
+    extra = 0
+    fields = ["file", "description", "uploaded_at"]
+    readonly_fields = ["uploaded_at"]
+
+
+class CommitmentInline(admin.TabularInline):
+    model = Commitment
+    extra = 0
+    show_change_link = True
+    autocomplete_fields = ["responsible"]
+    fields = ["responsible", "text", "indicator", "unit", "target", "due_on"]
+
+
+class ReminderInline(admin.TabularInline):
+    model = Reminder
+    extra = 0
+    can_delete = False
+    fields = ["kind", "commitment", "recipient", "sent_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Memorandum)
+class MemorandumAdmin(RegistryAdmin):
+    resource_classes = [resources.PartyResource, resources.MemorandumExportResource]
+    list_display = [
+        "number",
+        "title",
+        "kind",
+        "signed_on",
+        "valid_until",
+        "status_display",
+        "party_count",
+        "fulfilment_display",
+        "curator",
+    ]
+    list_display_links = ["number", "title"]
+    list_select_related = ["curator"]
+    list_filter = [
+        StatusFilter,
+        "kind",
+        PartyRegionFilter,
+        YearSignedFilter,
+        PartyOrganizationFilter,
+        ExpiringFilter,
+        OverdueFilter,
+    ]
+    search_fields = ["number"]
+    search_help_text = _("Registration number, title, or a party's name or BIN.")
+    autocomplete_fields = ["signed_region", "curator"]
+    object_history_template = "admin/memoranda/memorandum/object_history.html"
+    fieldsets = [
+        (None, {"fields": ["number", "kind", "title_ru", "title_kk", "subject", "programmes"]}),
+        (
+            _("Signing and term"),
+            {
+                "fields": [
+                    "signed_on",
+                    "signed_settlement",
+                    "signed_region",
+                    "valid_from",
+                    "valid_until",
+                    "auto_prolongation",
+                ]
+            },
+        ),
+        (_("Follow-up"), {"fields": ["curator", "notes"]}),
+        (_("Termination"), {"fields": ["terminated_on", "termination_reason"]}),
+    ]
+
+    class Media:
+        css = {"all": ["admin/css/vendor/select2/select2.css", "admin/css/autocomplete.css"]}
+        js = [
+            "admin/js/vendor/jquery/jquery.js",
+            "admin/js/vendor/select2/select2.full.js",
+            "admin/js/jquery.init.js",
+            "admin/js/autocomplete.js",
+        ]
+
+    def get_inlines(self, request, obj):
+        # Commitments name a party as responsible, so the parties are saved first.
+        if obj is None:
+            return [PartyInline, DocumentInline]
+        return [PartyInline, CommitmentInline, DocumentInline, ReminderInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_changelist()
+
+    def get_search_results(self, request, queryset, search_term):
+        return queryset.search(search_term), False
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_display(self, memorandum):
+        return MemorandumStatus(memorandum.status).label
+
+    @admin.display(description=_("parties"), ordering="party_count")
+    def party_count(self, memorandum):
+        return memorandum.party_count
+
+    @admin.display(description=_("fulfilment, %"), ordering="fulfilment")
+    def fulfilment_display(self, memorandum):
+        return "—" if memorandum.fulfilment is None else f"{memorandum.fulfilment:.0f}"
+
+    def history_view(self, request, object_id, extra_context=None):
+        memorandum = self.get_object(request, object_id)
+        extra_context = {
+            **(extra_context or {}),
+            "related_history": memorandum.related_history() if memorandum else [],
+        }
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+
+class CommitmentStatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return CommitmentStatus.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in CommitmentStatus.values:
+            return queryset.filter(status=self.value())
+        return queryset
+
+
+class ReportInline(admin.TabularInline):
+    model = CommitmentReport
+    extra = 1
+    fields = ["reported_on", "value", "evidence"]
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(RegistryAdmin):
+    resource_classes = [resources.CommitmentExportResource]
+    list_display = [
+        "text_summary",
+        "memorandum",
+        "responsible",
+        "indicator",
+        "target",
+        "achieved",
+        "fulfilment_display",
+        "due_on",
+        "status_display",
+    ]
+    list_select_related = ["memorandum", "responsible"]
+    list_filter = [CommitmentStatusFilter, "indicator"]
+    search_fields = ["memorandum__number", "text"]
+    autocomplete_fields = ["memorandum", "responsible"]
+    inlines = [ReportInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_progress()
+
+    @admin.display(description=_("commitment"))
+    def text_summary(self, commitment):
+        return commitment.text[:80]
+
+    @admin.display(description=_("achieved"), ordering="achieved")
+    def achieved(self, commitment):
+        return commitment.achieved
+
+    @admin.display(description=_("fulfilment, %"), ordering="fulfilment")
+    def fulfilment_display(self, commitment):
+        return f"{commitment.fulfilment:.0f}"
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_display(self, commitment):
+        return CommitmentStatus(commitment.status).label
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = ["sent_at", "kind", "memorandum", "commitment", "recipient"]
+    list_select_related = ["memorandum", "commitment", "recipient"]
+    list_filter = ["kind"]
+    date_hierarchy = "sent_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class OrganizationMemorandaInline(admin.TabularInline):
+    """On an organization's page: every memorandum it is party to."""
+
+    model = Party
+    fk_name = "organization"
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    verbose_name = _("memorandum")
+    verbose_name_plural = _("memoranda this organization is party to")
+    fields = ["memorandum", "role", "signatory_name", "signed_on"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("memorandum")
+
+
+# The registry does not know about memoranda; this app adds its view of an organization.
+OrganizationAdmin.inlines = [*OrganizationAdmin.inlines, OrganizationMemorandaInline]

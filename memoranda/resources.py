@@ -1,0 +1,271 @@
+"""Memoranda in spreadsheets: imported one row per party, exported with their fulfilment."""
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from import_export import fields, resources
+from import_export.widgets import Widget
+
+from registry import widgets
+from registry.models import Region
+from registry.resources import ImportFileError, SpreadsheetResource, column
+
+from .models import Commitment, Memorandum, MemorandumKind, MemorandumStatus, Party, PartyRole
+
+
+class MemorandumWidget(Widget):
+    """The memorandum a row belongs to, by registration number: found, or new for this file.
+
+    Rows of one memorandum share one instance, so the first row's save gives the rest a key.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.by_number = {}
+
+    def clean(self, value, row=None, **kwargs):
+        number = "" if widgets.is_blank(value) else widgets.cell_text(value)
+        if not number:
+            raise ValueError(_("The registration number is missing."))
+        if number not in self.by_number:
+            self.by_number[number] = Memorandum.objects.filter(number=number).first() or (
+                Memorandum(number=number)
+            )
+        return self.by_number[number]
+
+    def render(self, value, obj=None, **kwargs):
+        return value.number if value else ""
+
+
+class PartyResource(SpreadsheetResource):
+    """One row per party; the memorandum's own columns repeat on each of its rows."""
+
+    memorandum = column("memorandum", gettext_lazy("Registration number"), MemorandumWidget())
+    title_ru = column("memorandum__title_ru", gettext_lazy("Title (Russian)"), widgets.TextWidget())
+    title_kk = column("memorandum__title_kk", gettext_lazy("Title (Kazakh)"), widgets.TextWidget())
+    kind = column(
+        "memorandum__kind", gettext_lazy("Memorandum kind"), widgets.ChoiceWidget(MemorandumKind)
+    )
+    signed_on = column("memorandum__signed_on", gettext_lazy("Signed on"), widgets.DateWidget())
+    settlement = column(
+        "memorandum__signed_settlement", gettext_lazy("Place of signing"), widgets.TextWidget()
+    )
+    region = column(
+        "memorandum__signed_region",
+        gettext_lazy("Region of signing"),
+        widgets.ReferenceWidget(
+            Region,
+            match_fields=["kato", "name_ru", "name_kk"],
+            render_field="name",
+            message=gettext_lazy("Unknown region “%(value)s”."),
+        ),
+    )
+    valid_from = column("memorandum__valid_from", gettext_lazy("Valid from"), widgets.DateWidget())
+    valid_until = column(
+        "memorandum__valid_until", gettext_lazy("Valid until"), widgets.DateWidget()
+    )
+    organization = column(
+        "organization", gettext_lazy("Party BIN"), widgets.OrganizationByBinWidget()
+    )
+    role = column("role", gettext_lazy("Role"), widgets.ChoiceWidget(PartyRole))
+    signatory_name = column("signatory_name", gettext_lazy("Signatory"), widgets.TextWidget())
+    signatory_position = column(
+        "signatory_position", gettext_lazy("Signatory's position"), widgets.TextWidget()
+    )
+    party_signed_on = column("signed_on", gettext_lazy("Party signed on"), widgets.DateWidget())
+
+    class Meta(SpreadsheetResource.Meta):
+        model = Party
+        import_id_fields = ["memorandum", "organization"]
+        fields = [
+            "memorandum",
+            "title_ru",
+            "title_kk",
+            "kind",
+            "signed_on",
+            "settlement",
+            "region",
+            "valid_from",
+            "valid_until",
+            "organization",
+            "role",
+            "signatory_name",
+            "signatory_position",
+            "party_signed_on",
+        ]
+        export_order = fields
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("memorandum", "organization")
+
+    def get_instance(self, instance_loader, row):
+        memorandum = self.fields["memorandum"].clean(row)
+        if memorandum.pk is None:
+            return None
+        try:
+            organization = self.fields["organization"].clean(row)
+        except ValueError:
+            return None
+        return Party.objects.filter(memorandum=memorandum, organization=organization).first()
+
+    def before_import_row(self, row, **kwargs):
+        role = self.fields["role"].column_name
+        if role in row and widgets.is_blank(row[role]):
+            row[role] = PartyRole.PARTY
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        memorandum = instance.memorandum
+        memorandum.fill_defaults()
+        if memorandum.pk is None or self.memorandum_changed(memorandum):
+            try:
+                memorandum.full_clean()
+            except ValidationError as error:
+                # Keyed like the resource's columns, so each problem names its column.
+                raise ValidationError(
+                    {f"memorandum__{key}": value for key, value in error.message_dict.items()}
+                ) from None
+            self.before_save_instance(memorandum, row, **kwargs)
+            memorandum.save()
+            instance.memorandum = memorandum
+        self.touched.add(memorandum.pk)
+
+    def memorandum_changed(self, memorandum):
+        names = [
+            field.attribute.removeprefix("memorandum__")
+            for field in self.get_import_fields()
+            if field.attribute.startswith("memorandum__")
+        ]
+        stored = Memorandum.objects.filter(pk=memorandum.pk).values(*names).get()
+        return any(
+            stored[name] != getattr(memorandum, Memorandum._meta.get_field(name).attname)
+            for name in names
+        )
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        self.touched = set()
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        if result.has_validation_errors():
+            return
+        short = (
+            Memorandum.objects.filter(pk__in=getattr(self, "touched", ()))
+            .annotate(count=Count("parties"))
+            .filter(count__lt=Memorandum.MIN_PARTIES)
+            .values_list("number", flat=True)
+        )
+        if short:
+            raise ImportFileError(
+                _("A memorandum has at least two parties; these have fewer: %(numbers)s.")
+                % {"numbers": ", ".join(short)}
+            )
+
+
+class MemorandumExportResource(resources.ModelResource):
+    """Memoranda with their parties and fulfilment, one row each (export only)."""
+
+    number = fields.Field("number", gettext_lazy("Registration number"))
+    title = fields.Field("title", gettext_lazy("Title"))
+    kind = fields.Field(column_name=gettext_lazy("Memorandum kind"))
+    signed_on = fields.Field("signed_on", gettext_lazy("Signed on"), widgets.DateWidget())
+    valid_until = fields.Field("valid_until", gettext_lazy("Valid until"), widgets.DateWidget())
+    status = fields.Field(column_name=gettext_lazy("Status"))
+    parties = fields.Field(column_name=gettext_lazy("Parties"))
+    commitments = fields.Field(column_name=gettext_lazy("Commitments"))
+    fulfilment = fields.Field(column_name=gettext_lazy("Fulfilment, %"))
+
+    class Meta:
+        model = Memorandum
+        fields = [
+            "number",
+            "title",
+            "kind",
+            "signed_on",
+            "valid_until",
+            "status",
+            "parties",
+            "commitments",
+            "fulfilment",
+        ]
+        export_order = fields
+
+    @classmethod
+    def get_display_name(cls):
+        return _("Memoranda with parties and fulfilment")
+
+    def export(self, queryset=None, **kwargs):
+        queryset = queryset if queryset is not None else Memorandum.objects.for_changelist()
+        queryset = queryset.prefetch_related("parties__organization", "commitments")
+        return super().export(queryset=queryset, **kwargs)
+
+    def dehydrate_kind(self, memorandum):
+        return memorandum.get_kind_display()
+
+    def dehydrate_status(self, memorandum):
+        return MemorandumStatus(memorandum.status).label
+
+    def dehydrate_parties(self, memorandum):
+        return "; ".join(
+            f"{party.organization.display_name} ({party.organization.bin}, "
+            f"{party.get_role_display()})"
+            for party in memorandum.parties.all()
+        )
+
+    def dehydrate_commitments(self, memorandum):
+        return len(memorandum.commitments.all())
+
+    def dehydrate_fulfilment(self, memorandum):
+        return None if memorandum.fulfilment is None else round(float(memorandum.fulfilment), 1)
+
+
+class CommitmentExportResource(resources.ModelResource):
+    """Commitments with targets, what was achieved and their status (export only)."""
+
+    memorandum = fields.Field("memorandum__number", gettext_lazy("Registration number"))
+    responsible_bin = fields.Field("responsible__bin", gettext_lazy("Party BIN"))
+    responsible = fields.Field(column_name=gettext_lazy("Responsible party"))
+    text = fields.Field("text", gettext_lazy("Commitment"))
+    indicator = fields.Field(column_name=gettext_lazy("Indicator"))
+    unit = fields.Field("unit", gettext_lazy("Unit"))
+    target = fields.Field("target", gettext_lazy("Target"))
+    achieved = fields.Field("achieved", gettext_lazy("Achieved"))
+    fulfilment = fields.Field(column_name=gettext_lazy("Fulfilment, %"))
+    due_on = fields.Field("due_on", gettext_lazy("Due on"), widgets.DateWidget())
+    status = fields.Field(column_name=gettext_lazy("Status"))
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "memorandum",
+            "responsible_bin",
+            "responsible",
+            "text",
+            "indicator",
+            "unit",
+            "target",
+            "achieved",
+            "fulfilment",
+            "due_on",
+            "status",
+        ]
+        export_order = fields
+
+    def export(self, queryset=None, **kwargs):
+        queryset = queryset if queryset is not None else Commitment.objects.with_progress()
+        queryset = queryset.select_related("memorandum", "responsible")
+        return super().export(queryset=queryset, **kwargs)
+
+    def dehydrate_responsible(self, commitment):
+        return commitment.responsible.display_name
+
+    def dehydrate_indicator(self, commitment):
+        return commitment.get_indicator_display()
+
+    def dehydrate_fulfilment(self, commitment):
+        return round(float(commitment.fulfilment), 1)
+
+    def dehydrate_status(self, commitment):
+        return Commitment.Status(commitment.status).label

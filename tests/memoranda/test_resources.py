@@ -1,0 +1,66 @@
+from pathlib import Path
+
+import pytest
+
+from memoranda.models import Memorandum, Party
+from memoranda.resources import PartyResource
+from registry.formats import CSV
+from tests.factories import OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+DATA = Path(__file__).parent / "data"
+BINS = ["100540000008", "100540000018", "100540000028", "040940000009"]
+
+
+@pytest.fixture
+def organizations():
+    return [OrganizationFactory(bin=number) for number in BINS]
+
+
+def run_import(name, **kwargs):
+    dataset = CSV().create_dataset((DATA / name).read_bytes())
+    return PartyResource().import_data(dataset, **kwargs)
+
+
+def test_multi_party_file_creates_memoranda_with_their_parties(organizations):
+    result = run_import("memoranda_parties.csv")
+    assert not result.has_errors() and not result.has_validation_errors(), result.problems
+    kasip = Memorandum.objects.get(number="АКМ-2018/11-01")
+    assert kasip.parties.count() == 3
+    assert kasip.valid_until.isoformat() == "2021-12-31"
+    assert kasip.signed_region.kato == "110000000"
+    assert set(kasip.parties.values_list("role", flat=True)) == {"initiator", "partner", "party"}
+    assert kasip.parties.get(organization__bin="040940000009").role == Party.Role.PARTY
+    ile = Memorandum.objects.get(number="ИЛЕ-2019/01")
+    assert ile.kind == Memorandum.Kind.MUTUAL_UNDERSTANDING
+    assert ile.parties.count() == 2
+
+
+def test_reimport_changes_nothing(organizations):
+    run_import("memoranda_parties.csv")
+    before = Party.history.count() + Memorandum.history.count()
+    result = run_import("memoranda_parties.csv")
+    assert (result.totals["new"], result.totals["update"], result.totals["skip"]) == (0, 0, 5)
+    assert Party.history.count() + Memorandum.history.count() == before
+
+
+def test_invalid_file_leaves_the_data_untouched_and_names_each_problem(organizations):
+    result = run_import("memoranda_bad.csv")
+    assert result.has_validation_errors()
+    assert not Memorandum.objects.exists()
+    problems = {(p["line"], str(p["column"])): str(p["message"]) for p in result.problems}
+    assert (2, "Party BIN") in problems
+    assert "100540000038" in problems[(3, "Party BIN")]
+    assert (4, "") in problems or any(line == 4 for line, _column in problems)
+
+
+def test_a_memorandum_with_a_single_party_is_refused(organizations, tmp_path):
+    lines = (DATA / "memoranda_parties.csv").read_text().splitlines()
+    single = tmp_path / "single.csv"
+    single.write_text("\n".join([lines[0], lines[4]]) + "\n")
+    dataset = CSV().create_dataset(single.read_bytes())
+    result = PartyResource().import_data(dataset)
+    assert result.has_errors()
+    assert "ИЛЕ-2019/01" in str(result.base_errors[0].error)
+    assert not Memorandum.objects.exists()
