@@ -115,7 +115,7 @@ class SpreadsheetResource(resources.ModelResource):
                         {
                             # Line 1 of the file is the header row.
                             "line": invalid.number + 1,
-                            "column": column,
+                            "column": str(column),
                             "value": "" if value is None else value,
                             "message": message,
                         }

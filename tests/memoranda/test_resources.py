@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from memoranda.models import Memorandum, Party
 from memoranda.resources import PartyResource
@@ -46,7 +47,8 @@ def test_reimport_changes_nothing(organizations):
 
 
 def test_invalid_file_leaves_the_data_untouched_and_names_each_problem(organizations):
-    result = run_import("memoranda_bad.csv")
+    with translation.override("en"):
+        result = run_import("memoranda_bad.csv")
     assert result.has_validation_errors()
     assert not Memorandum.objects.exists()
     problems = {(p["line"], str(p["column"])): str(p["message"]) for p in result.problems}
