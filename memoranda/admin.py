@@ -5,7 +5,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from registry.admin import OrganizationAdmin, RegistryAdmin
-from registry.models import Region
+from registry.models import Organization, Region
 
 from . import resources
 from .models import (
@@ -20,17 +20,24 @@ from .models import (
 )
 
 
-class StatusFilter(admin.SimpleListFilter):
+class AnnotatedStatusFilter(admin.SimpleListFilter):
+    """Filters on the `status` the queryset annotates; subclasses name its TextChoices."""
+
     title = _("status")
     parameter_name = "status"
+    statuses = None
 
     def lookups(self, request, model_admin):
-        return MemorandumStatus.choices
+        return self.statuses.choices
 
     def queryset(self, request, queryset):
-        if self.value() in MemorandumStatus.values:
+        if self.value() in self.statuses.values:
             return queryset.filter(status=self.value())
         return queryset
+
+
+class StatusFilter(AnnotatedStatusFilter):
+    statuses = MemorandumStatus
 
 
 class ExpiringFilter(admin.SimpleListFilter):
@@ -104,8 +111,6 @@ class PartyOrganizationFilter(admin.SimpleListFilter):
         return [("", "")]
 
     def choices(self, changelist):
-        from registry.models import Organization
-
         selected = None
         if self.value() and self.value().isdigit():
             selected = Organization.objects.filter(pk=int(self.value())).first()
@@ -269,17 +274,8 @@ class MemorandumAdmin(RegistryAdmin):
         return super().history_view(request, object_id, extra_context=extra_context)
 
 
-class CommitmentStatusFilter(admin.SimpleListFilter):
-    title = _("status")
-    parameter_name = "status"
-
-    def lookups(self, request, model_admin):
-        return CommitmentStatus.choices
-
-    def queryset(self, request, queryset):
-        if self.value() in CommitmentStatus.values:
-            return queryset.filter(status=self.value())
-        return queryset
+class CommitmentStatusFilter(AnnotatedStatusFilter):
+    statuses = CommitmentStatus
 
 
 class ReportInline(admin.TabularInline):

@@ -8,7 +8,6 @@ from import_export import fields, resources
 from import_export.widgets import Widget
 
 from registry import widgets
-from registry.models import Region
 from registry.resources import ImportFileError, SpreadsheetResource, column
 
 from .models import Commitment, Memorandum, MemorandumKind, MemorandumStatus, Party, PartyRole
@@ -52,14 +51,7 @@ class PartyResource(SpreadsheetResource):
         "memorandum__signed_settlement", gettext_lazy("Place of signing"), widgets.TextWidget()
     )
     region = column(
-        "memorandum__signed_region",
-        gettext_lazy("Region of signing"),
-        widgets.ReferenceWidget(
-            Region,
-            match_fields=["kato", "name_ru", "name_kk"],
-            render_field="name",
-            message=gettext_lazy("Unknown region “%(value)s”."),
-        ),
+        "memorandum__signed_region", gettext_lazy("Region of signing"), widgets.region_widget()
     )
     valid_from = column("memorandum__valid_from", gettext_lazy("Valid from"), widgets.DateWidget())
     valid_until = column(

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
@@ -51,12 +52,12 @@ class RegistryAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
         # Typed XLSX cells (numbers, dates) like the stock XLSX format gets; text stays text.
-        if isinstance(file_format, StockXLSX):
-            if not self.has_export_permission(request):
-                return super().get_export_data(file_format, request, queryset, **kwargs)
-            data = self.get_data_for_export(request, queryset, force_native_type=True, **kwargs)
-            return file_format.export_data(data)
-        return super().get_export_data(file_format, request, queryset, **kwargs)
+        if not isinstance(file_format, StockXLSX):
+            return super().get_export_data(file_format, request, queryset, **kwargs)
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        data = self.get_data_for_export(request, queryset, force_native_type=True, **kwargs)
+        return file_format.export_data(data)
 
     def add_data_read_fail_error_to_form(self, form, error):
         if isinstance(error, SpreadsheetError | ImportFileError):
@@ -65,20 +66,15 @@ class RegistryAdmin(ImportExportMixin, SimpleHistoryAdmin):
             super().add_data_read_fail_error_to_form(form, error)
 
 
-class ReferenceAdmin(RegistryAdmin):
-    list_display = ["name_ru", "name_kk"]
-    search_fields = ["name_ru", "name_kk"]
-
-
 @admin.register(Region)
-class RegionAdmin(ReferenceAdmin):
+class RegionAdmin(RegistryAdmin):
     resource_classes = [resources.RegionResource]
     list_display = ["kato", "name_ru", "name_kk"]
     search_fields = ["kato", "name_ru", "name_kk"]
 
 
 @admin.register(District)
-class DistrictAdmin(ReferenceAdmin):
+class DistrictAdmin(RegistryAdmin):
     resource_classes = [resources.DistrictResource]
     list_display = ["kato", "name_ru", "name_kk", "kind", "region"]
     list_filter = ["region", "kind"]
@@ -88,21 +84,21 @@ class DistrictAdmin(ReferenceAdmin):
 
 
 @admin.register(LegalForm)
-class LegalFormAdmin(ReferenceAdmin):
+class LegalFormAdmin(RegistryAdmin):
     resource_classes = [resources.LegalFormResource]
     list_display = ["abbr_ru", "abbr_kk", "name_ru", "name_kk", "code"]
     search_fields = ["code", "abbr_ru", "abbr_kk", "name_ru", "name_kk"]
 
 
 @admin.register(OrganizationKind)
-class OrganizationKindAdmin(ReferenceAdmin):
+class OrganizationKindAdmin(RegistryAdmin):
     resource_classes = [resources.OrganizationKindResource]
     list_display = ["name_ru", "name_kk", "code"]
     search_fields = ["code", "name_ru", "name_kk"]
 
 
 @admin.register(OkedSection)
-class OkedSectionAdmin(ReferenceAdmin):
+class OkedSectionAdmin(RegistryAdmin):
     resource_classes = [resources.OkedSectionResource]
     list_display = ["code", "name_ru", "name_kk", "first_division", "last_division"]
     search_fields = ["code", "name_ru", "name_kk"]

@@ -130,14 +130,7 @@ def column(attribute, name, widget):
 class OrganizationResource(SpreadsheetResource):
     """The organization registry, keyed on BIN."""
 
-    region_widget = widgets.ReferenceWidget(
-        Region,
-        match_fields=["kato", "name_ru", "name_kk"],
-        render_field="name",
-        message=gettext_lazy(
-            "Unknown region “%(value)s”: give its KATO code or its name in Russian or Kazakh."
-        ),
-    )
+    region_widget = widgets.region_widget()
 
     bin = column("bin", gettext_lazy("BIN"), widgets.IdentifierWidget())
     name_ru = column("name_ru", gettext_lazy("Full name (Russian)"), widgets.TextWidget())
@@ -282,16 +275,7 @@ OrganizationKindResource = reference_resource(
 
 class DistrictResource(SpreadsheetResource):
     kato = column("kato", gettext_lazy("KATO code"), widgets.TextWidget())
-    region = column(
-        "region",
-        gettext_lazy("Region"),
-        widgets.ReferenceWidget(
-            Region,
-            match_fields=["kato", "name_ru", "name_kk"],
-            render_field="kato",
-            message=gettext_lazy("Unknown region “%(value)s”."),
-        ),
-    )
+    region = column("region", gettext_lazy("Region"), widgets.region_widget(render_field="kato"))
     kind = column("kind", gettext_lazy("Kind"), widgets.ChoiceWidget(District.Kind))
     name_ru = column("name_ru", gettext_lazy("Name (Russian)"), widgets.TextWidget())
     name_kk = column("name_kk", gettext_lazy("Name (Kazakh)"), widgets.TextWidget())

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import widgets
 
 from .models import normalize_for_search
@@ -249,3 +250,17 @@ class OrganizationByBinWidget(widgets.ForeignKeyWidget):
                 % {"bin": number}
             )
         return organization
+
+
+def region_widget(render_field="name"):
+    """A region by its KATO code or its name in either language: every import reads it so."""
+    from .models import Region
+
+    return ReferenceWidget(
+        Region,
+        match_fields=["kato", "name_ru", "name_kk"],
+        render_field=render_field,
+        message=gettext_lazy(
+            "Unknown region “%(value)s”: give its KATO code or its name in Russian or Kazakh."
+        ),
+    )
