@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
@@ -142,11 +141,7 @@ class PartyFormSet(BaseInlineFormSet):
             for form in self.forms
             if form.cleaned_data and not form.cleaned_data.get("DELETE", False)
         ]
-        if len(kept) < Memorandum.MIN_PARTIES:
-            raise ValidationError(
-                _("A memorandum has at least %(count)d parties.")
-                % {"count": Memorandum.MIN_PARTIES}
-            )
+        Memorandum.validate_party_count(len(kept))
 
 
 class PartyInline(admin.TabularInline):
@@ -165,12 +160,44 @@ class DocumentInline(admin.TabularInline):
     readonly_fields = ["uploaded_at"]
 
 
-class CommitmentInline(admin.TabularInline):
+class CommitmentProgressMixin:
+    """Columns for a queryset annotated by `Commitment.objects.with_progress()`."""
+
+    @admin.display(description=_("achieved"), ordering="achieved")
+    def achieved(self, commitment):
+        return getattr(commitment, "achieved", None)
+
+    @admin.display(description=_("fulfilment, %"), ordering="fulfilment")
+    def fulfilment_display(self, commitment):
+        fulfilment = getattr(commitment, "fulfilment", None)
+        return "—" if fulfilment is None else f"{fulfilment:.0f}"
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_display(self, commitment):
+        status = getattr(commitment, "status", None)
+        return CommitmentStatus(status).label if status else "—"
+
+
+class CommitmentInline(CommitmentProgressMixin, admin.TabularInline):
     model = Commitment
     extra = 0
     show_change_link = True
     autocomplete_fields = ["responsible"]
-    fields = ["responsible", "text", "indicator", "unit", "target", "due_on"]
+    fields = [
+        "responsible",
+        "text",
+        "indicator",
+        "unit",
+        "target",
+        "due_on",
+        "achieved",
+        "fulfilment_display",
+        "status_display",
+    ]
+    readonly_fields = ["achieved", "fulfilment_display", "status_display"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_progress()
 
 
 class ReminderInline(admin.TabularInline):
@@ -212,6 +239,7 @@ class MemorandumAdmin(RegistryAdmin):
     search_fields = ["number"]
     search_help_text = _("Registration number, title, or a party's name or BIN.")
     autocomplete_fields = ["signed_region", "curator"]
+    readonly_fields = ["status_display", "fulfilment_display"]
     object_history_template = "admin/memoranda/memorandum/object_history.html"
     fieldsets = [
         (None, {"fields": ["number", "kind", "title_ru", "title_kk", "subject", "programmes"]}),
@@ -228,7 +256,7 @@ class MemorandumAdmin(RegistryAdmin):
                 ]
             },
         ),
-        (_("Follow-up"), {"fields": ["curator", "notes"]}),
+        (_("Follow-up"), {"fields": ["curator", "status_display", "fulfilment_display", "notes"]}),
         (_("Termination"), {"fields": ["terminated_on", "termination_reason"]}),
     ]
 
@@ -255,7 +283,8 @@ class MemorandumAdmin(RegistryAdmin):
 
     @admin.display(description=_("status"), ordering="status")
     def status_display(self, memorandum):
-        return MemorandumStatus(memorandum.status).label
+        status = getattr(memorandum, "status", None)
+        return MemorandumStatus(status).label if status else "—"
 
     @admin.display(description=_("parties"), ordering="party_count")
     def party_count(self, memorandum):
@@ -263,7 +292,8 @@ class MemorandumAdmin(RegistryAdmin):
 
     @admin.display(description=_("fulfilment, %"), ordering="fulfilment")
     def fulfilment_display(self, memorandum):
-        return "—" if memorandum.fulfilment is None else f"{memorandum.fulfilment:.0f}"
+        fulfilment = getattr(memorandum, "fulfilment", None)
+        return "—" if fulfilment is None else f"{fulfilment:.0f}"
 
     def history_view(self, request, object_id, extra_context=None):
         memorandum = self.get_object(request, object_id)
@@ -285,7 +315,7 @@ class ReportInline(admin.TabularInline):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(RegistryAdmin):
+class CommitmentAdmin(CommitmentProgressMixin, RegistryAdmin):
     resource_classes = [resources.CommitmentExportResource]
     list_display = [
         "text_summary",
@@ -310,18 +340,6 @@ class CommitmentAdmin(RegistryAdmin):
     @admin.display(description=_("commitment"))
     def text_summary(self, commitment):
         return commitment.text[:80]
-
-    @admin.display(description=_("achieved"), ordering="achieved")
-    def achieved(self, commitment):
-        return commitment.achieved
-
-    @admin.display(description=_("fulfilment, %"), ordering="fulfilment")
-    def fulfilment_display(self, commitment):
-        return f"{commitment.fulfilment:.0f}"
-
-    @admin.display(description=_("status"), ordering="status")
-    def status_display(self, commitment):
-        return CommitmentStatus(commitment.status).label
 
 
 @admin.register(Reminder)

@@ -95,6 +95,12 @@ class MemorandumQuerySet(models.QuerySet):
         )
         return self.annotate(fulfilment=Subquery(per_commitment))
 
+    def short_of_parties(self):
+        """Memoranda with fewer parties than a memorandum needs."""
+        return self.annotate(party_total=Count("parties")).filter(
+            party_total__lt=Memorandum.MIN_PARTIES
+        )
+
     def for_changelist(self, on=None):
         return (
             self.with_status(on)
@@ -199,6 +205,15 @@ class Memorandum(models.Model):
         self.fill_defaults()
         self.search_text = normalize_for_search(f"{self.number} {self.title_ru} {self.title_kk}")
         super().save(*args, **kwargs)
+
+    @classmethod
+    def validate_party_count(cls, count):
+        if count < cls.MIN_PARTIES:
+            raise ValidationError(
+                _("A memorandum has at least %(count)d parties."),
+                code="too_few_parties",
+                params={"count": cls.MIN_PARTIES},
+            )
 
     def fill_defaults(self):
         """A memorandum takes effect on its signing date unless it says otherwise."""

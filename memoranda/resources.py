@@ -1,7 +1,6 @@
 """Memoranda in spreadsheets: imported one row per party, exported with their fulfilment."""
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources
@@ -145,15 +144,26 @@ class PartyResource(SpreadsheetResource):
             return
         short = (
             Memorandum.objects.filter(pk__in=getattr(self, "touched", ()))
-            .annotate(count=Count("parties"))
-            .filter(count__lt=Memorandum.MIN_PARTIES)
+            .short_of_parties()
             .values_list("number", flat=True)
         )
         if short:
             raise ImportFileError(
-                _("A memorandum has at least two parties; these have fewer: %(numbers)s.")
-                % {"numbers": ", ".join(short)}
+                _("A memorandum has at least %(count)d parties; these have fewer: %(numbers)s.")
+                % {"count": Memorandum.MIN_PARTIES, "numbers": ", ".join(short)}
             )
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        if instance.memorandum_id is None and import_validation_errors:
+            # The memorandum is saved only from a valid row: its missing key is not this row's
+            # problem, and "cannot be null" would hide the real one.
+            errors = dict(import_validation_errors)
+            try:
+                instance.full_clean(exclude=[*errors, "memorandum"], validate_unique=False)
+            except ValidationError as error:
+                errors = error.update_error_dict(errors)
+            raise ValidationError(errors)
+        super().validate_instance(instance, import_validation_errors, validate_unique)
 
 
 class MemorandumExportResource(resources.ModelResource):

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.core import mail
@@ -139,3 +140,19 @@ def test_reminders_go_out_once_per_event_in_the_curators_language(django_user_mo
     assert Reminder.objects.get(kind="overdue").commitment == overdue
     CommitmentReport.objects.create(commitment=overdue, value=100, reported_on=today)
     assert Party.objects.filter(memorandum=expiring).count() == 2
+
+
+def test_memorandum_page_shows_each_commitments_fulfilment_and_the_overall(admin_client):
+    memorandum, _parties = memorandum_with_parties(title_ru="О выполнении")
+    commitment = CommitmentFactory(
+        memorandum=memorandum, target=40, due_on=datetime.date.today() + datetime.timedelta(days=9)
+    )
+    CommitmentReport.objects.create(
+        commitment=commitment, value=10, reported_on=datetime.date.today()
+    )
+    admin_client.post(reverse("set_language"), {"language": "en", "next": "/admin/"})
+    response = admin_client.get(url(Memorandum, "change", memorandum.pk))
+    content = response.content.decode()
+    assert re.search(r'field-fulfilment_display">\s*<p>25</p>', content), "per commitment"
+    assert re.search(r'field-status_display">\s*<p>in progress</p>', content)
+    assert re.search(r'<div class="readonly">25</div>', content), "overall"

@@ -161,3 +161,54 @@ def test_inline_edits_appear_in_the_memorandums_related_history():
     entries = memorandum.related_history()
     changed = [entry for entry in entries if entry["changes"]]
     assert changed[0]["changes"][0][1:] == ("директор", "аким")
+
+
+def document(name, content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content)
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("scan.pdf", b"%PDF-1.7\n..."),
+        ("scan.png", b"\x89PNG\r\n\x1a\n..."),
+        ("scan.jpg", b"\xff\xd8\xff\xe0"),
+    ],
+)
+def test_signed_pdf_and_image_documents_are_accepted(name, content, settings, tmp_path):
+    from memoranda.models import MemorandumDocument
+
+    settings.MEDIA_ROOT = tmp_path
+    memorandum, _parties = memorandum_with_parties()
+    MemorandumDocument(memorandum=memorandum, file=document(name, content)).full_clean()
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("scan.pdf", b"MZ\x90\x00 an executable"),
+        ("scan.exe", b"%PDF-1.7"),
+        ("scan.docx", b"PK\x03\x04"),
+    ],
+)
+def test_documents_of_another_type_are_refused_whatever_their_name(name, content):
+    from memoranda.models import MemorandumDocument
+
+    memorandum, _parties = memorandum_with_parties()
+    with pytest.raises(ValidationError) as error:
+        MemorandumDocument(memorandum=memorandum, file=document(name, content)).full_clean()
+    assert "file" in error.value.message_dict
+
+
+def test_a_document_over_the_size_limit_is_refused_with_the_limit(settings):
+    from memoranda.models import MemorandumDocument
+
+    settings.DOCUMENT_MAX_FILE_SIZE = 1024
+    memorandum, _parties = memorandum_with_parties()
+    with pytest.raises(ValidationError) as error:
+        MemorandumDocument(
+            memorandum=memorandum, file=document("scan.pdf", b"%PDF-" + b"0" * 2000)
+        ).full_clean()
+    assert error.value.error_dict["file"][0].code == "too_large"

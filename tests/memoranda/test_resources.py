@@ -54,7 +54,9 @@ def test_invalid_file_leaves_the_data_untouched_and_names_each_problem(organizat
     problems = {(p["line"], str(p["column"])): str(p["message"]) for p in result.problems}
     assert (2, "Party BIN") in problems
     assert "100540000038" in problems[(3, "Party BIN")]
-    assert (4, "") in problems or any(line == 4 for line, _column in problems)
+    assert (4, "Valid until") in problems
+    # A row refused for its BIN must not also blame the registration number.
+    assert not any(column == "Registration number" for _line, column in problems)
 
 
 def test_a_memorandum_with_a_single_party_is_refused(organizations, tmp_path):
