@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.db import models
 from django.db.models import Exists, OuterRef
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
@@ -195,6 +197,10 @@ class CommitmentInline(CommitmentProgressMixin, admin.TabularInline):
         "status_display",
     ]
     readonly_fields = ["achieved", "fulfilment_display", "status_display"]
+    # A row of the table, not a page: a short box keeps the inline within the form's width.
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}
+    }
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_progress()

@@ -223,3 +223,10 @@ def test_dates_are_shown_as_dd_mm_yyyy_in_every_language(admin_client):
         admin_client.post(reverse("set_language"), {"language": language, "next": "/admin/"})
         response = admin_client.get(url(Organization, "change", organization.pk))
         assert 'value="31.01.2026"' in response.content.decode()
+
+
+def test_admin_index_names_the_apps_in_kazakh(admin_client):
+    admin_client.post(reverse("set_language"), {"language": "kk", "next": "/admin/"})
+    content = admin_client.get(reverse("admin:index")).content.decode()
+    assert "Ұйымдар тізілімі" in content
+    assert "Registry" not in content
