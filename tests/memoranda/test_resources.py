@@ -68,3 +68,26 @@ def test_a_memorandum_with_a_single_party_is_refused(organizations, tmp_path):
     assert result.has_errors()
     assert "ИЛЕ-2019/01" in str(result.base_errors[0].error)
     assert not Memorandum.objects.exists()
+
+
+def test_admin_import_previews_then_writes_under_the_importing_user(
+    organizations, admin_client, superuser
+):
+    from django.urls import reverse
+
+    with open(DATA / "memoranda_parties.csv", "rb") as stream:
+        response = admin_client.post(
+            reverse("admin:memoranda_memorandum_import"),
+            {"format": "1", "import_file": stream, "resource": "0"},
+        )
+    assert response.status_code == 200
+    assert response.context["result"].totals["new"] == 5
+    assert not Memorandum.objects.exists(), "the preview must not write"
+    confirm = response.context["confirm_form"].initial
+    response = admin_client.post(
+        reverse("admin:memoranda_memorandum_process_import"), {**confirm, "resource": "0"}
+    )
+    assert response.status_code == 302
+    assert Memorandum.objects.count() == 2
+    assert {record.history_user for record in Memorandum.history.all()} == {superuser}
+    assert {record.history_user for record in Party.history.all()} == {superuser}
