@@ -57,7 +57,7 @@ class PartyResource(SpreadsheetResource):
         "memorandum__valid_until", gettext_lazy("Valid until"), widgets.DateWidget()
     )
     organization = column(
-        "organization", gettext_lazy("Party BIN"), widgets.OrganizationByBinWidget()
+        "organization", gettext_lazy("Party BIN"), widgets.organization_by_bin_widget()
     )
     role = column("role", gettext_lazy("Role"), widgets.ChoiceWidget(PartyRole))
     signatory_name = column("signatory_name", gettext_lazy("Signatory"), widgets.TextWidget())

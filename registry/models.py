@@ -38,9 +38,9 @@ def normalize_for_search(text):
 DATA_PERMISSIONS = ("add", "change", "delete", "view", "import", "export")
 
 
-def history():
+def history(**options):
     # A 32-bit history id would run out on a national registry that is re-imported often.
-    return HistoricalRecords(history_id_field=models.BigAutoField(primary_key=True))
+    return HistoricalRecords(history_id_field=models.BigAutoField(primary_key=True), **options)
 
 
 class BilingualNameMixin(models.Model):

@@ -223,33 +223,41 @@ class DistrictWidget(ReferenceWidget):
         return self._index.get((None, key))
 
 
-class OrganizationByBinWidget(widgets.ForeignKeyWidget):
-    """An organization of the registry named by its BIN (as a spreadsheet may have mangled it)."""
+class IdentifiedWidget(widgets.ForeignKeyWidget):
+    """A registered record named by its BIN or IIN, as a spreadsheet may have mangled it."""
 
-    def __init__(self, **kwargs):
-        from .models import Organization
-
-        super().__init__(Organization, field="bin", **kwargs)
+    def __init__(self, model, field, missing, invalid, unknown, **kwargs):
+        super().__init__(model, field=field, **kwargs)
         self.identifier = IdentifierWidget()
+        self.messages = {"missing": missing, "invalid": invalid, "unknown": unknown}
 
     def clean(self, value, row=None, **kwargs):
         from .validators import identifier_error
 
         number = self.identifier.clean(value)
         if not number:
-            raise ValueError(_("The BIN is missing."))
+            raise ValueError(self.messages["missing"])
         error = identifier_error(number)
         if error:
-            raise ValueError(
-                _("Invalid BIN %(bin)s: %(reason)s") % {"bin": number, "reason": error}
-            )
-        organization = self.model.objects.filter(bin=number).first()
-        if organization is None:
-            raise ValueError(
-                _("No organization with BIN %(bin)s is registered; add it to the registry first.")
-                % {"bin": number}
-            )
-        return organization
+            raise ValueError(self.messages["invalid"] % {"value": number, "reason": error})
+        instance = self.model.objects.filter(**{self.field: number}).first()
+        if instance is None:
+            raise ValueError(self.messages["unknown"] % {"value": number})
+        return instance
+
+
+def organization_by_bin_widget():
+    from .models import Organization
+
+    return IdentifiedWidget(
+        Organization,
+        "bin",
+        missing=gettext_lazy("The BIN is missing."),
+        invalid=gettext_lazy("Invalid BIN %(value)s: %(reason)s"),
+        unknown=gettext_lazy(
+            "No organization with BIN %(value)s is registered; add it to the registry first."
+        ),
+    )
 
 
 def region_widget(render_field="name"):

@@ -6,6 +6,15 @@ from decimal import Decimal
 import factory
 
 from memoranda.models import Commitment, CommitmentReport, Memorandum, Party
+from quotas.models import (
+    EmploymentMeasure,
+    Person,
+    Placement,
+    Quota,
+    QuotaCategory,
+    SocialCategory,
+    SpecialWorkplace,
+)
 from registry.models import District, LegalForm, Organization, OrganizationKind, Region
 from registry.validators import complete_identifier
 
@@ -92,3 +101,71 @@ class ReportFactory(ValidatedFactory):
     commitment = factory.SubFactory(CommitmentFactory)
     value = Decimal(10)
     reported_on = datetime.date(2026, 1, 10)
+
+
+def valid_iin(number, birth_date=datetime.date(1985, 1, 15), sex="male"):
+    """A distinct valid IIN for each n with the given birth date and sex."""
+    century = {1800: (1, 2), 1900: (3, 4), 2000: (5, 6)}[birth_date.year // 100 * 100]
+    digit = century[0] if sex == "male" else century[1]
+    for offset in range(0, 40000, 10000):
+        candidate = complete_identifier(
+            f"{birth_date:%y%m%d}{digit}{(number + offset) % 10000:04d}"
+        )
+        if candidate:
+            return candidate
+    raise AssertionError(f"no valid IIN for serial {number}")
+
+
+class PersonFactory(ValidatedFactory):
+    class Meta:
+        model = Person
+        skip_postgeneration_save = True
+
+    class Params:
+        categories = ("disability",)
+
+    birth_date = datetime.date(1985, 1, 15)
+    sex = "male"
+    iin = factory.LazyAttributeSequence(lambda p, n: valid_iin(n, p.birth_date, p.sex))
+    full_name = factory.Sequence(lambda n: f"Ахметов Асхат {n}")
+    disability_group = "3"
+    impairment = "hearing"
+    region = factory.LazyFunction(lambda: Region.objects.get(kato="350000000"))
+
+    @factory.post_generation
+    def social_categories(person, create, extracted, **kwargs):
+        codes = extracted if extracted is not None else ["disability"]
+        person.social_categories.set(SocialCategory.objects.filter(code__in=codes))
+
+
+class QuotaFactory(ValidatedFactory):
+    class Meta:
+        model = Quota
+
+    organization = factory.SubFactory(OrganizationFactory, headcount=200)
+    year = 2026
+    category = factory.LazyFunction(lambda: QuotaCategory.objects.get(code="disability"))
+    headcount = 200
+    percent = Decimal(3)
+
+
+class PlacementFactory(ValidatedFactory):
+    class Meta:
+        model = Placement
+
+    person = factory.SubFactory(PersonFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    measure = factory.LazyFunction(lambda: EmploymentMeasure.objects.get(code="vacancy"))
+    position = "оператор"
+    start_on = datetime.date(2026, 2, 1)
+
+
+class SpecialWorkplaceFactory(ValidatedFactory):
+    class Meta:
+        model = SpecialWorkplace
+
+    organization = factory.SubFactory(OrganizationFactory)
+    position = "швея"
+    impairment = "hearing"
+    disability_group = "3"
+    created_on = datetime.date(2026, 1, 10)

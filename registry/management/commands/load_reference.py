@@ -13,6 +13,9 @@ REFERENCE_FILES = [
     "legal_forms.json",
     "organization_kinds.json",
     "oked_sections.json",
+    "social_categories.json",
+    "quota_categories.json",
+    "employment_measures.json",
 ]
 
 

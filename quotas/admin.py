@@ -1,0 +1,406 @@
+import dataclasses
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+from registry.admin import RegistryAdmin
+from registry.models import Organization, Region
+
+from . import resources
+from .compliance import ComplianceSheet, MeasuresReport
+from .filtersets import QuotaComplianceFilterSet
+from .forms import MeasuresReportForm, QuotaConfirmImportForm, QuotaFileFields, QuotaImportForm
+from .models import (
+    MASK,
+    EmploymentMeasure,
+    Person,
+    Placement,
+    Quota,
+    QuotaCategory,
+    SocialCategory,
+    SpecialWorkplace,
+    mask_iin,
+)
+
+PERSONAL_DATA_PERMISSION = "quotas.view_personal_data"
+
+
+@admin.register(SocialCategory)
+class SocialCategoryAdmin(RegistryAdmin):
+    list_display = ["name_ru", "name_kk", "code"]
+    search_fields = ["code", "name_ru", "name_kk"]
+
+
+@admin.register(QuotaCategory)
+class QuotaCategoryAdmin(RegistryAdmin):
+    list_display = [
+        "name_ru",
+        "min_percent",
+        "max_percent",
+        "min_headcount",
+        "excludes_hazardous",
+        "rounding",
+    ]
+    list_select_related = ["social_category"]
+    search_fields = ["code", "name_ru", "name_kk"]
+
+
+@admin.register(EmploymentMeasure)
+class EmploymentMeasureAdmin(RegistryAdmin):
+    list_display = ["name_ru", "name_kk", "code"]
+    search_fields = ["code", "name_ru", "name_kk"]
+
+
+@admin.register(Quota)
+class QuotaAdmin(RegistryAdmin):
+    resource_classes = [resources.AkimatQuotaResource]
+    import_form_class = QuotaImportForm
+    confirm_form_class = QuotaConfirmImportForm
+    list_display = [
+        "organization",
+        "year",
+        "category",
+        "headcount",
+        "percent",
+        "places_display",
+        "filled",
+        "fulfilment_display",
+        "stated_differs_display",
+    ]
+    list_select_related = ["organization", "category"]
+    list_filter = ["year", "category", ("organization__region", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["organization__bin"]
+    search_help_text = _("Employer's BIN or name.")
+    autocomplete_fields = ["organization"]
+    readonly_fields = ["computed_places", "year_by_month"]
+    fieldsets = [
+        (None, {"fields": ["organization", "year", "category", "notes"]}),
+        (_("Akimat resolution"), {"fields": ["resolution_number", "resolution_date"]}),
+        (
+            _("Base and places"),
+            {
+                "fields": [
+                    "headcount",
+                    "excluded_headcount",
+                    "disabled_employees",
+                    "percent",
+                    "computed_places",
+                    "stated_places",
+                    "override_reason",
+                ]
+            },
+        ),
+        (_("Compliance over the year"), {"fields": ["year_by_month"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_compliance()
+
+    def get_import_resource_kwargs(self, request, *args, **kwargs):
+        form = kwargs.get("form")
+        defaults = {}
+        if form is not None and hasattr(form, "cleaned_data"):
+            defaults = {name: form.cleaned_data.get(name) for name in QuotaFileFields.FIELDS}
+        return {
+            **super().get_import_resource_kwargs(request, *args, **kwargs),
+            "defaults": defaults,
+        }
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is None:
+            return initial
+        for name in QuotaFileFields.FIELDS:
+            value = import_form.cleaned_data.get(name)
+            initial[name] = getattr(value, "pk", value)
+        return initial
+
+    def get_search_results(self, request, queryset, search_term):
+        employers = Organization.objects.search(search_term).values("pk")
+        return (queryset.filter(organization__in=employers) if search_term else queryset), False
+
+    def get_urls(self):
+        # Before the defaults, or the admin's catch-all object URL would swallow them.
+        return [
+            path(
+                "compliance/",
+                self.admin_site.admin_view(self.compliance_view),
+                name="quotas_quota_compliance",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("places"), ordering="effective_places")
+    def places_display(self, quota):
+        return quota.places
+
+    @admin.display(description=_("filled"), ordering="filled")
+    def filled(self, quota):
+        return quota.filled
+
+    @admin.display(description=_("fulfilment, %"), ordering="fulfilment")
+    def fulfilment_display(self, quota):
+        return "—" if quota.fulfilment is None else f"{quota.fulfilment:.0f}"
+
+    @admin.display(description=_("differs from computed"), boolean=True)
+    def stated_differs_display(self, quota):
+        return quota.stated_differs
+
+    @admin.display(description=_("filled places at each month's end"))
+    def year_by_month(self, quota):
+        if quota.pk is None:
+            return "—"
+        annotated = Quota.objects.filter(pk=quota.pk).with_compliance().with_year_compliance().get()
+        months = [getattr(annotated, f"filled_month_{month}") for month in range(1, 13)]
+        average = "—" if annotated.year_fulfilment is None else f"{annotated.year_fulfilment:.1f}"
+        return _("%(months)s; average fulfilment over the year: %(average)s %%") % {
+            "months": " · ".join(f"{n:02d}: {value}" for n, value in enumerate(months, 1)),
+            "average": average,
+        }
+
+    def compliance_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        filterset = QuotaComplianceFilterSet(request.GET or None, queryset=Quota.objects.all())
+        report_date = filterset.report_date_value
+        download = request.GET.get("download")
+        if filterset.is_bound and not filterset.is_valid():
+            sheet = None
+        else:
+            sheet = ComplianceSheet(filterset.qs, report_date)
+        if sheet is not None and download in {"xlsx", "csv"}:
+            if not self.has_export_permission(request):
+                raise PermissionDenied
+            return self.compliance_download(request, filterset, sheet, download)
+        query = request.GET.copy()
+        query.pop("download", None)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Quota-compliance sheet"),
+            "opts": self.model._meta,
+            "filterset": filterset,
+            "sheet": sheet,
+            "report_date": report_date,
+            "query": query.urlencode(),
+            "can_download": self.has_export_permission(request),
+            "changelist_url": reverse("admin:quotas_quota_changelist"),
+        }
+        return TemplateResponse(request, "admin/quotas/quota/compliance.html", context)
+
+    def compliance_download(self, request, filterset, sheet, file_format):
+        title_lines = self.compliance_title_lines(request, filterset, sheet)
+        title = str(_("Quota-compliance sheet"))
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        if file_format == "xlsx":
+            content = sheet.to_xlsx(title, title_lines)
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        else:
+            content = sheet.to_csv([(title, ""), *title_lines])
+            content_type = "text/csv; charset=utf-8"
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = (
+            f'attachment; filename="quota-compliance-{stamp}.{file_format}"'
+        )
+        return response
+
+    def compliance_title_lines(self, request, filterset, sheet):
+        data = filterset.form.cleaned_data if filterset.is_bound else {}
+        everything = str(_("all"))
+
+        def shown(name):
+            value = data.get(name)
+            return str(value) if value not in (None, "") else everything
+
+        return [
+            (str(_("Region")), shown("region")),
+            (str(_("District")), shown("district")),
+            (str(_("Category")), shown("category")),
+            (str(_("Year")), shown("year")),
+            (str(_("Report date")), sheet.report_date.strftime("%d.%m.%Y")),
+            (
+                str(_("Generated")),
+                f"{timezone.localtime():%d.%m.%Y %H:%M}, {request.user.get_username()}",
+            ),
+        ]
+
+
+class MaskedHistoryHelper(HistoricalRecordContextHelper):
+    """Shows changes to personal fields without their values."""
+
+    def format_delta_change(self, change):
+        formatted = super().format_delta_change(change)
+        if change.field in Person.PERSONAL_FIELDS:
+            return dataclasses.replace(formatted, old=MASK, new=MASK)
+        return formatted
+
+
+def shows_personal_data(request):
+    return request.user.has_perm(PERSONAL_DATA_PERMISSION)
+
+
+class PersonalDataExportMixin:
+    def get_export_resource_kwargs(self, request, **kwargs):
+        return {
+            **super().get_export_resource_kwargs(request, **kwargs),
+            "personal_data": shows_personal_data(request),
+        }
+
+
+@admin.register(Person)
+class PersonAdmin(PersonalDataExportMixin, RegistryAdmin):
+    """IIN, birth date and disability details only for holders of the personal-data permission."""
+
+    resource_classes = [resources.PersonResource]
+    list_display = ["full_name", "iin_masked", "birth_date_masked", "sex", "region"]
+    list_select_related = ["region"]
+    list_filter = ["region", "sex", "social_categories"]
+    search_fields = ["full_name"]
+    search_help_text = _("IIN (whole or first digits) or part of the name.")
+    autocomplete_fields = ["region", "district"]
+    filter_horizontal = ["social_categories"]
+    fields = [
+        "iin",
+        "full_name",
+        "birth_date",
+        "sex",
+        "disability_group",
+        "impairment",
+        "social_categories",
+        "region",
+        "district",
+        "phone",
+        "email",
+    ]
+    masked_fields = {"iin": "iin_masked", "birth_date": "birth_date_masked"}
+
+    def get_search_results(self, request, queryset, search_term):
+        return queryset.search(search_term), False
+
+    def get_list_display(self, request):
+        if shows_personal_data(request):
+            unmasked = {masked: name for name, masked in self.masked_fields.items()}
+            return [unmasked.get(name, name) for name in self.list_display]
+        return self.list_display
+
+    def get_fields(self, request, obj=None):
+        if shows_personal_data(request):
+            return self.fields
+        return [
+            self.masked_fields.get(name, name)
+            for name in self.fields
+            if name not in ("disability_group", "impairment")
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if shows_personal_data(request):
+            return []
+        return list(self.masked_fields.values())
+
+    def get_list_filter(self, request):
+        if shows_personal_data(request):
+            return [*self.list_filter, "disability_group", "impairment"]
+        return self.list_filter
+
+    def has_add_permission(self, request):
+        # Adding a person means entering an IIN: that takes the personal-data permission.
+        return super().has_add_permission(request) and shows_personal_data(request)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        if shows_personal_data(request):
+            return super().get_historical_record_context_helper(request, historical_record)
+        return MaskedHistoryHelper(self.model, historical_record)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # A past version's form would show the personal data in full.
+        if not shows_personal_data(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    @admin.display(description=_("IIN"), ordering="iin")
+    def iin_masked(self, person):
+        return mask_iin(person.iin)
+
+    @admin.display(description=_("birth date"))
+    def birth_date_masked(self, person):
+        return MASK
+
+
+@admin.register(SpecialWorkplace)
+class SpecialWorkplaceAdmin(RegistryAdmin):
+    resource_classes = [resources.SpecialWorkplaceResource]
+    list_display = [
+        "position",
+        "organization",
+        "impairment",
+        "disability_group",
+        "created_on",
+        "funding",
+        "subsidy_amount",
+        "occupied_display",
+    ]
+    list_select_related = ["organization"]
+    list_filter = ["impairment", "disability_group", "funding"]
+    search_fields = ["position", "organization__bin"]
+    autocomplete_fields = ["organization", "quota"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_occupancy()
+
+    @admin.display(description=_("occupied"), boolean=True, ordering="occupied")
+    def occupied_display(self, workplace):
+        return workplace.occupied
+
+
+@admin.register(Placement)
+class PlacementAdmin(PersonalDataExportMixin, RegistryAdmin):
+    resource_classes = [resources.PlacementResource]
+    list_display = ["person", "organization", "measure", "position", "start_on", "end_on", "quota"]
+    list_select_related = [
+        "person",
+        "organization",
+        "measure",
+        "quota__category",
+        "quota__organization",
+    ]
+    list_filter = [
+        "measure",
+        "referral",
+        ("organization__region", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["person__full_name", "organization__bin", "position"]
+    autocomplete_fields = ["person", "organization", "quota", "special_workplace"]
+    date_hierarchy = None
+
+    def get_urls(self):
+        return [
+            path(
+                "measures/",
+                self.admin_site.admin_view(self.measures_view),
+                name="quotas_placement_measures",
+            ),
+            *super().get_urls(),
+        ]
+
+    def measures_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = MeasuresReportForm(request.GET or None)
+        report = None
+        if form.is_valid():
+            data = form.cleaned_data
+            report = MeasuresReport(data["start"], data["end"], data.get("region"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("People covered by employment measures"),
+            "opts": self.model._meta,
+            "form": form,
+            "report": report,
+            "regions": Region.objects.all(),
+        }
+        return TemplateResponse(request, "admin/quotas/placement/measures.html", context)

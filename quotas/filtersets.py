@@ -1,0 +1,71 @@
+import django_filters
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import District, OrganizationKind, Region
+
+from .models import Quota, QuotaCategory
+
+
+class ComplianceState:
+    MET = "met"
+    NOT_MET = "not_met"
+    NO_PLACEMENTS = "no_placements"
+    CHOICES = [
+        (MET, _("met")),
+        (NOT_MET, _("not met")),
+        (NO_PLACEMENTS, _("no placements")),
+    ]
+
+
+class QuotaComplianceFilterSet(django_filters.FilterSet):
+    """The filters of the quota-compliance sheet; the report date sets what "filled" means."""
+
+    report_date = django_filters.DateFilter(
+        label=_("report date"), method="keep", widget=forms.DateInput(attrs={"size": 10})
+    )
+    year = django_filters.NumberFilter(label=_("year"))
+    region = django_filters.ModelChoiceFilter(
+        field_name="organization__region", queryset=Region.objects.all(), label=_("region")
+    )
+    district = django_filters.ModelChoiceFilter(
+        field_name="organization__district", queryset=District.objects.all(), label=_("district")
+    )
+    category = django_filters.ModelChoiceFilter(
+        queryset=QuotaCategory.objects.all(), label=_("category")
+    )
+    organization_kind = django_filters.ModelChoiceFilter(
+        field_name="organization__kind",
+        queryset=OrganizationKind.objects.all(),
+        label=_("organization kind"),
+    )
+    state = django_filters.ChoiceFilter(
+        choices=ComplianceState.CHOICES, method="filter_state", label=_("compliance")
+    )
+
+    class Meta:
+        model = Quota
+        fields = []
+
+    @property
+    def report_date_value(self):
+        if self.is_bound and self.is_valid():
+            return self.form.cleaned_data.get("report_date") or timezone.localdate()
+        return timezone.localdate()
+
+    def filter_queryset(self, queryset):
+        # "filled" and "met" exist only as of a date, so annotate before filtering on them.
+        return super().filter_queryset(queryset.with_compliance(self.report_date_value))
+
+    def keep(self, queryset, name, value):
+        return queryset
+
+    def filter_state(self, queryset, name, value):
+        if value == ComplianceState.MET:
+            return queryset.filter(met=True)
+        if value == ComplianceState.NOT_MET:
+            return queryset.filter(met=False)
+        if value == ComplianceState.NO_PLACEMENTS:
+            return queryset.filter(filled=0)
+        return queryset

@@ -1,0 +1,58 @@
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from import_export.forms import ConfirmImportForm
+
+from registry.admin import LimitedImportForm
+from registry.models import Region
+
+from .models import QuotaCategory
+
+
+def year_start():
+    return datetime.date(timezone.localdate().year, 1, 1)
+
+
+class MeasuresReportForm(forms.Form):
+    start = forms.DateField(label=_("from"), initial=year_start)
+    end = forms.DateField(label=_("to"), initial=timezone.localdate)
+    region = forms.ModelChoiceField(Region.objects.all(), label=_("region"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise ValidationError(_("The period ends before it starts."))
+        return data
+
+
+class QuotaFileFields(forms.Form):
+    """What an akimat's table leaves to its resolution's heading: year, category, number, date."""
+
+    year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100, required=False)
+    category = forms.ModelChoiceField(
+        QuotaCategory.objects.all(), label=_("quota category"), required=False
+    )
+    resolution_number = forms.CharField(label=_("akimat resolution №"), required=False)
+    resolution_date = forms.DateField(label=_("akimat resolution date"), required=False)
+    region = forms.ModelChoiceField(
+        Region.objects.all(),
+        label=_("region of employers not yet registered"),
+        required=False,
+        help_text=_("Employers missing from the registry are added in this region."),
+    )
+
+    FIELDS = ["year", "category", "resolution_number", "resolution_date", "region"]
+
+
+class QuotaImportForm(QuotaFileFields, LimitedImportForm):
+    pass
+
+
+class QuotaConfirmImportForm(QuotaFileFields, ConfirmImportForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in QuotaFileFields.FIELDS:
+            self.fields[name].widget = forms.HiddenInput()

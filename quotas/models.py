@@ -1,0 +1,739 @@
+"""Job quotas set by akimats, special workplaces, the people placed into jobs, and compliance.
+
+People live here, beside their placements: this app is the only one that needs them, and the
+personal data they carry is guarded by this app's permission alone.
+"""
+
+import datetime
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import (
+    DATA_PERMISSIONS,
+    BilingualNameMixin,
+    CodeManager,
+    District,
+    Organization,
+    Region,
+    history,
+    normalize_for_search,
+)
+from registry.validators import IdentifierConstraint
+
+from .validators import FEMALE, MALE, iin_birth_date_and_sex, validate_iin
+
+PERCENT = {"max_digits": 5, "decimal_places": 2}
+# Codes of reference rows the law names: the disability category and the associations it spares.
+DISABILITY = "disability"
+DISABILITY_ASSOCIATION = "disability_association"
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+def plain(number):
+    """2.00 -> "2", 2.50 -> "2.5": how people write a percentage."""
+    return f"{Decimal(number).normalize():f}"
+
+
+def today():
+    return timezone.localdate()
+
+
+class Rounding(models.TextChoices):
+    HALF_UP = "half_up", _("to nearest, halves up")
+    DOWN = "down", _("down")
+    UP = "up", _("up")
+
+
+DECIMAL_ROUNDING = {
+    Rounding.HALF_UP: ROUND_HALF_UP,
+    Rounding.DOWN: ROUND_FLOOR,
+    Rounding.UP: ROUND_CEILING,
+}
+
+
+class SocialCategory(BilingualNameMixin):
+    """A social category a person may belong to: disability, NEET youth, released, probation..."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    history = history()
+
+    objects = CodeManager()
+
+    class Meta:
+        ordering = ["name_ru"]
+        verbose_name = _("social category")
+        verbose_name_plural = _("social categories")
+        default_permissions = DATA_PERMISSIONS
+
+    def natural_key(self):
+        return (self.code,)
+
+
+class QuotaCategory(BilingualNameMixin):
+    """A category of people a quota is set for, with its legal range (reference data)."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    social_category = models.ForeignKey(
+        SocialCategory,
+        on_delete=models.PROTECT,
+        related_name="quota_categories",
+        verbose_name=_("people it is for"),
+    )
+    min_percent = models.DecimalField(_("lowest percentage"), **PERCENT)
+    max_percent = models.DecimalField(_("highest percentage"), **PERCENT)
+    min_headcount = models.PositiveIntegerField(
+        _("smallest list headcount"),
+        default=0,
+        help_text=_("Employers with fewer staff get no quota of this category."),
+    )
+    excludes_hazardous = models.BooleanField(
+        _("excludes heavy and hazardous work"),
+        default=False,
+        help_text=_("Workplaces in heavy, harmful or dangerous work are not counted in the base."),
+    )
+    max_disabled_share = models.DecimalField(
+        _("highest share of staff with disabilities, %"),
+        null=True,
+        blank=True,
+        help_text=_("Above it the employer gets no quota of this category."),
+        **PERCENT,
+    )
+    rounding = models.CharField(
+        _("rounding of fractional places"),
+        max_length=16,
+        choices=Rounding,
+        default=Rounding.HALF_UP,
+    )
+    history = history()
+
+    objects = CodeManager()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("quota category")
+        verbose_name_plural = _("quota categories")
+        default_permissions = DATA_PERMISSIONS
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_percent__gte=0)
+                & Q(min_percent__lte=F("max_percent"))
+                & Q(max_percent__lte=100),
+                name="%(app_label)s_%(class)s_percent_range",
+                violation_error_message=_("The range must lie within 0–100 % and not be reversed."),
+            ),
+        ]
+
+    def natural_key(self):
+        return (self.code,)
+
+    @property
+    def is_disability(self):
+        return self.social_category.code == DISABILITY
+
+    def places_for(self, base, percent):
+        """The suggested number of quota places: the base times the percentage, rounded."""
+        exact = Decimal(base) * Decimal(percent) / 100
+        return int(exact.quantize(Decimal(1), rounding=DECIMAL_ROUNDING[self.rounding]))
+
+
+class EmploymentMeasure(BilingualNameMixin):
+    """An employment measure a placement is made under (reference data)."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    history = history()
+
+    objects = CodeManager()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("employment measure")
+        verbose_name_plural = _("employment measures")
+        default_permissions = DATA_PERMISSIONS
+
+    def natural_key(self):
+        return (self.code,)
+
+
+class PlacementQuerySet(models.QuerySet):
+    def active_on(self, day):
+        return self.filter(Q(end_on__isnull=True) | Q(end_on__gte=day), start_on__lte=day)
+
+    def overlapping(self, start_on, end_on):
+        """Placements that share at least one day with [start_on, end_on]; open ends run on."""
+        condition = Q(end_on__isnull=True) | Q(end_on__gte=start_on)
+        if end_on is not None:
+            condition &= Q(start_on__lte=end_on)
+        return self.filter(condition)
+
+
+def month_ends(year):
+    return [
+        datetime.date(year, month + 1, 1) - datetime.timedelta(days=1)
+        if month < 12
+        else datetime.date(year, 12, 31)
+        for month in range(1, 13)
+    ]
+
+
+class QuotaQuerySet(models.QuerySet):
+    def filled_on(self, day):
+        """A subquery: placements counted toward the quota that are active on a day."""
+        return Coalesce(
+            Subquery(
+                Placement.objects.active_on(day)
+                .filter(quota=OuterRef("pk"))
+                .order_by()
+                .values("quota")
+                .annotate(count=Count("pk"))
+                .values("count"),
+                output_field=IntegerField(),
+            ),
+            0,
+        )
+
+    def with_compliance(self, on=None):
+        """Annotate effective_places, filled, vacant, fulfilment (%) and met as of a day."""
+        on = on or today()
+        return self.annotate(
+            effective_places=Coalesce("stated_places", "computed_places"),
+            filled=self.filled_on(on),
+        ).annotate(
+            vacant=Greatest(F("effective_places") - F("filled"), Value(0)),
+            fulfilment=Case(
+                When(effective_places=0, then=Value(None)),
+                default=F("filled") * Value(100.0) / F("effective_places"),
+                output_field=models.FloatField(),
+            ),
+            met=Case(
+                When(filled__gte=F("effective_places"), then=Value(True)),
+                default=Value(False),
+                output_field=models.BooleanField(),
+            ),
+        )
+
+    def with_year_compliance(self):
+        """Annotate filled places at each month's end of the quota's year and their mean.
+
+        Compliance is judged over the period, not on one lucky day. The year is each row's own,
+        so the twelve month ends are computed per year present in the queryset.
+        """
+        years = sorted(set(self.values_list("year", flat=True)))
+        annotations = {}
+        for month in range(12):
+            cases = [
+                When(year=year, then=self.filled_on(month_ends(year)[month])) for year in years
+            ]
+            annotations[f"filled_month_{month + 1}"] = (
+                Case(*cases, default=Value(0), output_field=IntegerField()) if cases else Value(0)
+            )
+        mean = sum((F(name) for name in annotations), start=Value(0)) * Value(1.0) / 12
+        return self.annotate(**annotations).annotate(
+            year_mean_filled=mean,
+            year_fulfilment=Case(
+                When(effective_places=0, then=Value(None)),
+                default=F("year_mean_filled") * Value(100.0) / F("effective_places"),
+                output_field=models.FloatField(),
+            ),
+        )
+
+
+class Quota(models.Model):
+    """A job quota an akimat set for one employer, category and year."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="quotas", verbose_name=_("employer")
+    )
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    category = models.ForeignKey(
+        QuotaCategory, on_delete=models.PROTECT, related_name="quotas", verbose_name=_("category")
+    )
+    resolution_number = models.CharField(_("akimat resolution №"), max_length=64, blank=True)
+    resolution_date = models.DateField(_("akimat resolution date"), null=True, blank=True)
+    headcount = models.PositiveIntegerField(_("list headcount"))
+    excluded_headcount = models.PositiveIntegerField(
+        _("excluded: heavy, harmful, dangerous work"),
+        default=0,
+        help_text=_("Staff on such workplaces, left out of the base where the category says so."),
+    )
+    disabled_employees = models.PositiveIntegerField(
+        _("employees with disabilities"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Average annual number; above the category's share the employer gets no quota."
+        ),
+    )
+    percent = models.DecimalField(_("quota, %"), **PERCENT)
+    computed_places = models.PositiveIntegerField(_("computed places"), editable=False, default=0)
+    stated_places = models.PositiveIntegerField(
+        _("places stated in the resolution"),
+        null=True,
+        blank=True,
+        help_text=_("Overrides the computed number; give the reason."),
+    )
+    override_reason = models.TextField(_("reason for the stated number"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    history = history()
+
+    objects = QuotaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "organization__name_ru"]
+        verbose_name = _("quota")
+        verbose_name_plural = _("quotas")
+        default_permissions = DATA_PERMISSIONS
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "category", "year"],
+                name="%(app_label)s_%(class)s_one_per_employer_category_year",
+                violation_error_message=_(
+                    "This employer already has a quota of this category for this year."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(excluded_headcount__lte=F("headcount")),
+                name="%(app_label)s_%(class)s_excluded_within_headcount",
+                violation_error_message=_("More staff are excluded than the headcount."),
+            ),
+            models.CheckConstraint(
+                condition=Q(stated_places__isnull=True) | ~Q(override_reason=""),
+                name="%(app_label)s_%(class)s_stated_places_have_a_reason",
+                violation_error_message=_("Give the reason for stating a number of places."),
+            ),
+            models.CheckConstraint(
+                condition=Q(percent__gte=0) & Q(percent__lte=100),
+                name="%(app_label)s_%(class)s_percent_range",
+                violation_error_message=_("A percentage lies within 0–100."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organization.display_name}: {self.category} {self.year}"
+
+    def save(self, *args, **kwargs):
+        self.refresh_computed_places()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "computed_places"}
+        super().save(*args, **kwargs)
+
+    @property
+    def base(self):
+        """The headcount quota places are counted from."""
+        if self.category.excludes_hazardous:
+            return self.headcount - self.excluded_headcount
+        return self.headcount
+
+    @property
+    def places(self):
+        return self.computed_places if self.stated_places is None else self.stated_places
+
+    @property
+    def stated_differs(self):
+        return self.stated_places is not None and self.stated_places != self.computed_places
+
+    def refresh_computed_places(self):
+        self.computed_places = self.category.places_for(self.base, self.percent)
+
+    def clean(self):
+        super().clean()
+        if not self.category_id or self.headcount is None or self.percent is None:
+            return
+        errors = {}
+        category = self.category
+        if not category.min_percent <= self.percent <= category.max_percent:
+            errors["percent"] = _(
+                "A quota for %(category)s is %(low)s–%(high)s %% of the headcount."
+            ) % {
+                "category": category,
+                "low": plain(category.min_percent),
+                "high": plain(category.max_percent),
+            }
+        if self.headcount < category.min_headcount:
+            errors["headcount"] = _(
+                "No quota for %(category)s below a list headcount of %(minimum)d."
+            ) % {"category": category, "minimum": category.min_headcount}
+        share = category.max_disabled_share
+        if (
+            share is not None
+            and self.disabled_employees
+            and self.headcount
+            and Decimal(self.disabled_employees) * 100 / self.headcount > share
+        ):
+            errors["disabled_employees"] = _(
+                "People with disabilities are over %(share)s %% of staff: no quota is set."
+            ) % {"share": plain(share)}
+        if (
+            category.is_disability
+            and self.organization_id
+            and self.organization.kind.code == DISABILITY_ASSOCIATION
+        ):
+            errors["organization"] = _(
+                "Public associations of people with disabilities get no quota of this category."
+            )
+        if self.excluded_headcount and self.excluded_headcount > self.headcount:
+            errors["excluded_headcount"] = _("More staff are excluded than the headcount.")
+        if self.stated_places is not None and not self.override_reason.strip():
+            errors["override_reason"] = _("Give the reason for stating a number of places.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Sex(models.TextChoices):
+    MALE = MALE, _("male")
+    FEMALE = FEMALE, _("female")
+
+
+class DisabilityGroup(models.TextChoices):
+    I = "1", _("group I")  # noqa: E741 - the group's own name
+    II = "2", _("group II")
+    III = "3", _("group III")
+    CHILD = "child", _("child with disability")
+
+
+class Impairment(models.TextChoices):
+    HEARING = "hearing", _("hearing")
+    VISION = "vision", _("vision")
+    MUSCULOSKELETAL = "musculoskeletal", _("musculoskeletal")
+    MENTAL = "mental", _("mental or intellectual")
+    OTHER = "other", _("other")
+
+
+class PersonQuerySet(models.QuerySet):
+    def search(self, term):
+        """By IIN (whole or first digits) or any part of the name, in any case."""
+        term = (term or "").strip()
+        if not term:
+            return self
+        if term.isdigit():
+            return self.filter(iin__startswith=term)
+        return self.filter(search_text__contains=normalize_for_search(term))
+
+
+class Person(models.Model):
+    """A person placed into work: personal data, shown in full only with its own permission."""
+
+    PERSONAL_FIELDS = ("iin", "birth_date", "disability_group", "impairment")
+
+    iin = models.CharField(
+        _("IIN"),
+        max_length=12,
+        unique=True,
+        validators=[validate_iin],
+        error_messages={"unique": _("A person with this IIN is already registered.")},
+    )
+    full_name = models.CharField(_("full name"), max_length=255)
+    birth_date = models.DateField(_("birth date"))
+    sex = models.CharField(_("sex"), max_length=8, choices=Sex)
+    disability_group = models.CharField(
+        _("disability group"), max_length=8, choices=DisabilityGroup, blank=True
+    )
+    impairment = models.CharField(
+        _("kind of impairment"), max_length=16, choices=Impairment, blank=True
+    )
+    social_categories = models.ManyToManyField(
+        SocialCategory, blank=True, related_name="people", verbose_name=_("social categories")
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="people", verbose_name=_("region")
+    )
+    district = models.ForeignKey(
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="people",
+        verbose_name=_("district"),
+    )
+    phone = models.CharField(_("phone"), max_length=64, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    search_text = models.TextField(_("search text"), editable=False, default="")
+    history = history(m2m_fields=[social_categories])
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["full_name"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        default_permissions = DATA_PERMISSIONS
+        permissions = [("view_personal_data", _("Can see IIN, birth date and disability details"))]
+        constraints = [
+            IdentifierConstraint(
+                field="iin",
+                name="%(app_label)s_%(class)s_iin_valid",
+                violation_error_message=_("Invalid IIN: wrong length, characters or check digit."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    def save(self, *args, **kwargs):
+        self.search_text = normalize_for_search(f"{self.full_name} {self.iin}")
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if not self.iin or validate_iin_quietly(self.iin) is not None:
+            return
+        birth_date, sex = iin_birth_date_and_sex(self.iin)
+        errors = {}
+        if self.birth_date and self.birth_date != birth_date:
+            errors["birth_date"] = _("The IIN says the person was born on %(date)s.") % {
+                "date": birth_date.strftime("%d.%m.%Y")
+            }
+        if self.sex and self.sex != sex:
+            errors["sex"] = _("The IIN says the person is %(sex)s.") % {"sex": Sex(sex).label}
+        if self.district_id and self.region_id and self.district.region_id != self.region_id:
+            errors["district"] = _("The district is not in the chosen region.")
+        if errors:
+            raise ValidationError(errors)
+
+    def fill_from_iin(self):
+        """Birth date and sex left empty are read from a valid IIN."""
+        if self.iin and validate_iin_quietly(self.iin) is None:
+            birth_date, sex = iin_birth_date_and_sex(self.iin)
+            self.birth_date = self.birth_date or birth_date
+            self.sex = self.sex or sex
+
+    def belongs_to(self, social_category):
+        return self.social_categories.filter(pk=social_category.pk).exists()
+
+
+def validate_iin_quietly(value):
+    try:
+        validate_iin(value)
+    except ValidationError as error:
+        return error
+    return None
+
+
+class Funding(models.TextChoices):
+    EMPLOYER = "employer", _("employer")
+    STATE = "state", _("state subsidy")
+    MIXED = "mixed", _("employer and state subsidy")
+
+
+class SpecialWorkplaceQuerySet(models.QuerySet):
+    def with_occupancy(self, on=None):
+        on = on or today()
+        active = Placement.objects.active_on(on).filter(special_workplace=OuterRef("pk"))
+        return self.annotate(occupied=models.Exists(active))
+
+
+class SpecialWorkplace(models.Model):
+    """A workplace equipped for a person's abilities, kept for at least twelve months."""
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="special_workplaces",
+        verbose_name=_("employer"),
+    )
+    position = models.CharField(_("position"), max_length=255)
+    impairment = models.CharField(_("adapted for impairment"), max_length=16, choices=Impairment)
+    disability_group = models.CharField(
+        _("adapted for group"), max_length=8, choices=DisabilityGroup, blank=True
+    )
+    adaptations = models.TextField(_("what was adapted"), blank=True)
+    created_on = models.DateField(_("created on"))
+    funding = models.CharField(
+        _("funding"), max_length=16, choices=Funding, default=Funding.EMPLOYER
+    )
+    subsidy_amount = models.DecimalField(
+        _("state subsidy, KZT"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        **MONEY,
+    )
+    quota = models.ForeignKey(
+        Quota,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="special_workplaces",
+        verbose_name=_("quota it serves"),
+    )
+    history = history()
+
+    objects = SpecialWorkplaceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organization__name_ru", "position"]
+        verbose_name = _("special workplace")
+        verbose_name_plural = _("special workplaces")
+        default_permissions = DATA_PERMISSIONS
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(subsidy_amount__isnull=True) | Q(subsidy_amount__gte=0),
+                name="%(app_label)s_%(class)s_subsidy_not_negative",
+                violation_error_message=_("A subsidy cannot be negative."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.position} — {self.organization.display_name}"
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if (
+            self.quota_id
+            and self.organization_id
+            and self.quota.organization_id != self.organization_id
+        ):
+            errors["quota"] = _("The quota belongs to another employer.")
+        if self.funding == Funding.EMPLOYER and self.subsidy_amount:
+            errors["subsidy_amount"] = _("A workplace funded by the employer has no state subsidy.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class ReferralSource(models.TextChoices):
+    CHAMBER = "chamber", _("chamber of entrepreneurs")
+    EMPLOYMENT_CENTRE = "employment_centre", _("employment centre")
+    PRIVATE_AGENCY = "private_agency", _("private employment agency")
+    SELF = "self", _("the person themselves")
+
+
+class Placement(models.Model):
+    """A person placed into a job at an employer under an employment measure."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="placements", verbose_name=_("person")
+    )
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="placements",
+        verbose_name=_("employer"),
+    )
+    measure = models.ForeignKey(
+        EmploymentMeasure,
+        on_delete=models.PROTECT,
+        related_name="placements",
+        verbose_name=_("employment measure"),
+    )
+    position = models.CharField(_("position"), max_length=255, blank=True)
+    start_on = models.DateField(_("start date"))
+    end_on = models.DateField(_("end date"), null=True, blank=True)
+    end_reason = models.CharField(_("reason for ending"), max_length=255, blank=True)
+    quota = models.ForeignKey(
+        Quota,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="placements",
+        verbose_name=_("quota it fills"),
+    )
+    special_workplace = models.ForeignKey(
+        SpecialWorkplace,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="placements",
+        verbose_name=_("special workplace"),
+    )
+    referral = models.CharField(
+        _("referred by"),
+        max_length=32,
+        choices=ReferralSource,
+        default=ReferralSource.EMPLOYMENT_CENTRE,
+    )
+    salary = models.DecimalField(
+        _("monthly salary, KZT"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        **MONEY,
+    )
+    history = history()
+
+    objects = PlacementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_on", "pk"]
+        verbose_name = _("placement")
+        verbose_name_plural = _("placements")
+        default_permissions = DATA_PERMISSIONS
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_on__isnull=True) | Q(end_on__gte=F("start_on")),
+                name="%(app_label)s_%(class)s_ends_after_start",
+                violation_error_message=_("A placement cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(salary__isnull=True) | Q(salary__gte=0),
+                name="%(app_label)s_%(class)s_salary_not_negative",
+                violation_error_message=_("A salary cannot be negative."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person} — {self.organization.display_name} ({self.start_on:%d.%m.%Y})"
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.start_on and self.end_on and self.end_on < self.start_on:
+            errors["end_on"] = _("The end date (%(end)s) is before the start date (%(start)s).") % {
+                "end": self.end_on.strftime("%d.%m.%Y"),
+                "start": self.start_on.strftime("%d.%m.%Y"),
+            }
+        elif self.start_on:
+            errors.update(self.overlap_errors())
+        if self.quota_id and self.organization_id:
+            if self.quota.organization_id != self.organization_id:
+                errors["quota"] = _("The quota belongs to another employer.")
+            elif self.person_id and not self.person.belongs_to(self.quota.category.social_category):
+                errors["quota"] = _(
+                    "The person is not in the category of this quota (%(category)s)."
+                ) % {"category": self.quota.category}
+        if (
+            self.special_workplace_id
+            and self.organization_id
+            and self.special_workplace.organization_id != self.organization_id
+        ):
+            errors["special_workplace"] = _("The special workplace belongs to another employer.")
+        if errors:
+            raise ValidationError(errors)
+
+    def overlap_errors(self):
+        others = Placement.objects.exclude(pk=self.pk).overlapping(self.start_on, self.end_on)
+        errors = {}
+        if self.person_id and self.organization_id:
+            clash = others.filter(person_id=self.person_id, organization_id=self.organization_id)
+            first = clash.order_by("start_on").first()
+            if first:
+                errors["start_on"] = _(
+                    "The person already works at this employer from %(start)s (%(position)s)."
+                ) % {
+                    "start": first.start_on.strftime("%d.%m.%Y"),
+                    "position": first.position or "—",
+                }
+        if self.special_workplace_id:
+            taken = others.filter(special_workplace_id=self.special_workplace_id).first()
+            if taken:
+                errors["special_workplace"] = _(
+                    "The special workplace is occupied by %(person)s from %(start)s."
+                ) % {"person": taken.person, "start": taken.start_on.strftime("%d.%m.%Y")}
+        return errors
+
+
+def mask_iin(iin):
+    """Only the first four and last two digits: enough to tell records apart, not to identify."""
+    return f"{iin[:4]}{'*' * 6}{iin[-2:]}" if iin else ""
+
+
+MASK = "••••"

@@ -1,0 +1,448 @@
+"""Quotas from akimat resolution tables; people, placements and special workplaces."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from import_export import fields
+from import_export import widgets as stock_widgets
+
+from registry import widgets
+from registry.models import District, Organization, OrganizationKind
+from registry.resources import SpreadsheetResource, column
+from registry.validators import identifier_error
+
+from .models import (
+    DisabilityGroup,
+    EmploymentMeasure,
+    Funding,
+    Impairment,
+    Person,
+    Placement,
+    Quota,
+    QuotaCategory,
+    ReferralSource,
+    Sex,
+    SocialCategory,
+    SpecialWorkplace,
+    mask_iin,
+)
+
+
+class NumberWidget(stock_widgets.Widget):
+    """A decimal number as staff write it: 2, 2,5, 3 %, 150 000."""
+
+    def clean(self, value, row=None, **kwargs):
+        if widgets.is_blank(value):
+            return None
+        text = widgets.cell_text(value).replace("%", "").replace(",", ".")
+        text = text.replace(" ", "").replace("\xa0", "")
+        try:
+            return Decimal(text).quantize(Decimal("0.01"))
+        except InvalidOperation:
+            raise ValueError(_("“%(value)s” is not a number.") % {"value": text}) from None
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return float(value) if kwargs.get("force_native_type") else f"{value:g}"
+
+
+def reference(model, message, render_field="name"):
+    return widgets.ReferenceWidget(
+        model,
+        match_fields=["code", "name_ru", "name_kk"],
+        render_field=render_field,
+        message=message,
+    )
+
+
+def quota_category_widget():
+    return reference(QuotaCategory, gettext_lazy("Unknown quota category “%(value)s”."))
+
+
+class AkimatQuotaResource(SpreadsheetResource):
+    """The table an akimat resolution appends: №, organization, BIN, headcount, %, places.
+
+    Year, category and the resolution come from the import form when the file has no such
+    columns. An employer missing from the registry is added from its row. The number of places
+    the resolution states is authoritative; where it differs from the computed one, it is kept
+    with the resolution as its reason and reported.
+    """
+
+    organization_name = fields.Field(
+        attribute=None, column_name=gettext_lazy("Organization"), widget=widgets.TextWidget()
+    )
+    organization = column("organization", gettext_lazy("BIN"), widgets.organization_by_bin_widget())
+    headcount = column("headcount", gettext_lazy("List headcount"), widgets.CountWidget())
+    percent = column("percent", gettext_lazy("Quota, %"), NumberWidget())
+    stated_places = column("stated_places", gettext_lazy("Number of places"), widgets.CountWidget())
+    year = column("year", gettext_lazy("Year"), widgets.CountWidget())
+    category = column("category", gettext_lazy("Quota category"), quota_category_widget())
+    resolution_number = column(
+        "resolution_number", gettext_lazy("Resolution number"), widgets.TextWidget()
+    )
+    resolution_date = column(
+        "resolution_date", gettext_lazy("Resolution date"), widgets.DateWidget()
+    )
+
+    column_synonyms = {
+        "organization": ["БИН организации", "БСН"],
+        "stated_places": ["Количество рабочих мест", "Количество мест", "Жұмыс орындарының саны"],
+        "percent": ["Квота, %", "Размер квоты", "Квота (%)", "%"],
+        "headcount": ["Списочная численность работников", "Численность"],
+    }
+
+    class Meta(SpreadsheetResource.Meta):
+        model = Quota
+        import_id_fields = ["organization", "category", "year"]
+        fields = [
+            "organization_name",
+            "organization",
+            "headcount",
+            "percent",
+            "stated_places",
+            "year",
+            "category",
+            "resolution_number",
+            "resolution_date",
+        ]
+        export_order = fields
+
+    def __init__(self, defaults=None, **kwargs):
+        super().__init__(**kwargs)
+        # Values for the whole file, from the import form: year, category, resolution, region.
+        self.defaults = defaults or {}
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("organization", "category")
+
+    def dehydrate_organization_name(self, quota):
+        return quota.organization.display_name
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        self.created_organizations = []
+        self.differences = []
+        for name in ("year", "category", "resolution_number", "resolution_date"):
+            header = str(self.fields[name].column_name)
+            value = self.defaults.get(name)
+            if header not in dataset.headers and value not in (None, ""):
+                dataset.append_col([value] * len(dataset), header=header)
+                self.imported_headers.append(header)
+
+    def before_import_row(self, row, **kwargs):
+        """Add an employer the registry does not know yet, named as in the resolution."""
+        bin_column = str(self.fields["organization"].column_name)
+        number = widgets.IdentifierWidget().clean(row.get(bin_column))
+        region = self.defaults.get("region")
+        if (
+            not number
+            or region is None
+            or Organization.objects.filter(bin=number).exists()
+            or identifier_error(number)
+        ):
+            return
+        name = widgets.TextWidget().clean(
+            row.get(str(self.fields["organization_name"].column_name))
+        )
+        organization = Organization(
+            bin=number,
+            name_ru=name,
+            region=region,
+            kind=OrganizationKind.objects.get(code="enterprise"),
+        )
+        try:
+            organization.full_clean()
+        except ValidationError as error:
+            raise ValidationError(
+                {
+                    "organization": [
+                        f"{key}: {'; '.join(v)}" for key, v in error.message_dict.items()
+                    ]
+                }
+            ) from None
+        self.before_save_instance(organization, row, **kwargs)
+        organization.save()
+        self.created_organizations.append(organization)
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        if not instance.category_id or instance.headcount is None or instance.percent is None:
+            return
+        instance.refresh_computed_places()
+        if instance.stated_places is None or instance.stated_places == instance.computed_places:
+            instance.stated_places = None
+            instance.override_reason = ""
+            return
+        instance.override_reason = _("As stated in akimat resolution № %(number)s of %(date)s.") % {
+            "number": instance.resolution_number or "—",
+            "date": instance.resolution_date.strftime("%d.%m.%Y")
+            if instance.resolution_date
+            else "—",
+        }
+        self.differences.append(
+            {
+                "line": kwargs.get("row_number", 0) + 1,
+                "organization": instance.organization.display_name,
+                "stated": instance.stated_places,
+                "computed": instance.computed_places,
+            }
+        )
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        result.differences = getattr(self, "differences", [])
+        result.created_organizations = getattr(self, "created_organizations", [])
+
+
+class ReferenceListWidget(stock_widgets.ManyToManyWidget):
+    """Several reference rows in one cell, separated by commas or semicolons."""
+
+    def __init__(self, model, message, **kwargs):
+        super().__init__(model, separator=",", field="name_ru", **kwargs)
+        self.single = reference(model, message)
+
+    def clean(self, value, row=None, **kwargs):
+        if widgets.is_blank(value):
+            return self.model.objects.none()
+        names = [part.strip() for part in widgets.cell_text(value).replace(";", ",").split(",")]
+        found = [self.single.clean(name, row) for name in names if name]
+        return self.model.objects.filter(pk__in=[item.pk for item in found])
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return ", ".join(item.name for item in value.all())
+
+
+class PersonResource(SpreadsheetResource):
+    """People keyed on IIN. Exported personal data is masked for users without the right."""
+
+    iin = column("iin", gettext_lazy("IIN"), widgets.IdentifierWidget())
+    full_name = column("full_name", gettext_lazy("Full name"), widgets.TextWidget())
+    birth_date = column("birth_date", gettext_lazy("Birth date"), widgets.DateWidget())
+    sex = column("sex", gettext_lazy("Sex"), widgets.ChoiceWidget(Sex))
+    disability_group = column(
+        "disability_group", gettext_lazy("Disability group"), widgets.ChoiceWidget(DisabilityGroup)
+    )
+    impairment = column(
+        "impairment", gettext_lazy("Kind of impairment"), widgets.ChoiceWidget(Impairment)
+    )
+    social_categories = column(
+        "social_categories",
+        gettext_lazy("Social categories"),
+        ReferenceListWidget(SocialCategory, gettext_lazy("Unknown social category “%(value)s”.")),
+    )
+    region = column("region", gettext_lazy("Region"), widgets.region_widget())
+    district = column(
+        "district",
+        gettext_lazy("District"),
+        widgets.DistrictWidget(
+            District,
+            region_widget=widgets.region_widget(),
+            region_column=gettext_lazy("Region"),
+            match_fields=["kato", "name_ru", "name_kk"],
+            render_field="name",
+            message=gettext_lazy("Unknown district “%(value)s”."),
+        ),
+    )
+    phone = column("phone", gettext_lazy("Phone"), widgets.TextWidget())
+    email = column("email", gettext_lazy("E-mail"), widgets.TextWidget())
+
+    class Meta(SpreadsheetResource.Meta):
+        model = Person
+        import_id_fields = ["iin"]
+        fields = [
+            "iin",
+            "full_name",
+            "birth_date",
+            "sex",
+            "disability_group",
+            "impairment",
+            "social_categories",
+            "region",
+            "district",
+            "phone",
+            "email",
+        ]
+        export_order = fields
+
+    def __init__(self, personal_data=True, **kwargs):
+        super().__init__(**kwargs)
+        self.personal_data = personal_data
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("region", "district")
+            .prefetch_related("social_categories")
+        )
+
+    def export_field(self, field, instance, **kwargs):
+        if not self.personal_data and field.attribute in Person.PERSONAL_FIELDS:
+            value = getattr(instance, field.attribute)
+            return mask_iin(value) if field.attribute == "iin" else ("••••" if value else "")
+        return super().export_field(field, instance, **kwargs)
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        instance.fill_from_iin()
+
+
+class QuotaOfRowWidget(stock_widgets.Widget):
+    """The employer's quota of the named category for the year the placement starts."""
+
+    def __init__(self, organization, start_on, **kwargs):
+        super().__init__(**kwargs)
+        self.organization, self.start_on = organization, start_on
+        self.category = quota_category_widget()
+
+    def clean(self, value, row=None, **kwargs):
+        if widgets.is_blank(value):
+            return None
+        category = self.category.clean(value, row)
+        (organization_column, organization_widget) = self.organization
+        (start_column, start_widget) = self.start_on
+        try:
+            organization = organization_widget.clean(row.get(str(organization_column)), row)
+            start_on = start_widget.clean(row.get(str(start_column)), row)
+        except ValueError:
+            return None  # reported under their own columns
+        if start_on is None:
+            return None
+        quota = Quota.objects.filter(
+            organization=organization, category=category, year=start_on.year
+        ).first()
+        if quota is None:
+            raise ValueError(
+                _("%(employer)s has no quota of category “%(category)s” for %(year)d.")
+                % {
+                    "employer": organization.display_name,
+                    "category": category,
+                    "year": start_on.year,
+                }
+            )
+        return quota
+
+    def render(self, value, obj=None, **kwargs):
+        return value.category.name if value else ""
+
+
+class PlacementResource(SpreadsheetResource):
+    """Placements keyed on the person's IIN, the employer's BIN and the start date."""
+
+    person = column(
+        "person",
+        gettext_lazy("IIN"),
+        widgets.IdentifiedWidget(
+            Person,
+            "iin",
+            missing=gettext_lazy("The IIN is missing."),
+            invalid=gettext_lazy("Invalid IIN %(value)s: %(reason)s"),
+            unknown=gettext_lazy(
+                "No person with IIN %(value)s is registered; import the people first."
+            ),
+        ),
+    )
+    organization = column(
+        "organization", gettext_lazy("Employer BIN"), widgets.organization_by_bin_widget()
+    )
+    measure = column(
+        "measure",
+        gettext_lazy("Employment measure"),
+        reference(EmploymentMeasure, gettext_lazy("Unknown employment measure “%(value)s”.")),
+    )
+    position = column("position", gettext_lazy("Position"), widgets.TextWidget())
+    start_on = column("start_on", gettext_lazy("Start date"), widgets.DateWidget())
+    end_on = column("end_on", gettext_lazy("End date"), widgets.DateWidget())
+    end_reason = column("end_reason", gettext_lazy("Reason for ending"), widgets.TextWidget())
+    quota = column(
+        "quota",
+        gettext_lazy("Quota category"),
+        QuotaOfRowWidget(
+            organization=(gettext_lazy("Employer BIN"), widgets.organization_by_bin_widget()),
+            start_on=(gettext_lazy("Start date"), widgets.DateWidget()),
+        ),
+    )
+    person_name = fields.Field(
+        attribute=None, column_name=gettext_lazy("Full name"), widget=widgets.TextWidget()
+    )
+    referral = column("referral", gettext_lazy("Referred by"), widgets.ChoiceWidget(ReferralSource))
+    salary = column("salary", gettext_lazy("Monthly salary"), NumberWidget())
+
+    class Meta(SpreadsheetResource.Meta):
+        model = Placement
+        import_id_fields = ["person", "organization", "start_on"]
+        fields = [
+            "person",
+            "person_name",
+            "organization",
+            "measure",
+            "position",
+            "start_on",
+            "end_on",
+            "end_reason",
+            "quota",
+            "referral",
+            "salary",
+        ]
+        export_order = fields
+
+    def __init__(self, personal_data=True, **kwargs):
+        super().__init__(**kwargs)
+        self.personal_data = personal_data
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("person", "organization", "measure", "quota__category")
+        )
+
+    def dehydrate_person_name(self, placement):
+        return placement.person.full_name
+
+    def export_field(self, field, instance, **kwargs):
+        if field.attribute == "person" and not self.personal_data:
+            return mask_iin(instance.person.iin)
+        return super().export_field(field, instance, **kwargs)
+
+    def before_import_row(self, row, **kwargs):
+        referral = str(self.fields["referral"].column_name)
+        if referral in row and widgets.is_blank(row[referral]):
+            row[referral] = ReferralSource.EMPLOYMENT_CENTRE
+
+
+class SpecialWorkplaceResource(SpreadsheetResource):
+    organization = column(
+        "organization", gettext_lazy("Employer BIN"), widgets.organization_by_bin_widget()
+    )
+    position = column("position", gettext_lazy("Position"), widgets.TextWidget())
+    impairment = column(
+        "impairment", gettext_lazy("Adapted for impairment"), widgets.ChoiceWidget(Impairment)
+    )
+    disability_group = column(
+        "disability_group", gettext_lazy("Adapted for group"), widgets.ChoiceWidget(DisabilityGroup)
+    )
+    adaptations = column("adaptations", gettext_lazy("What was adapted"), widgets.TextWidget())
+    created_on = column("created_on", gettext_lazy("Created on"), widgets.DateWidget())
+    funding = column("funding", gettext_lazy("Funding"), widgets.ChoiceWidget(Funding))
+    subsidy_amount = column("subsidy_amount", gettext_lazy("State subsidy, KZT"), NumberWidget())
+
+    class Meta(SpreadsheetResource.Meta):
+        model = SpecialWorkplace
+        import_id_fields = ["organization", "position", "created_on"]
+        fields = [
+            "organization",
+            "position",
+            "impairment",
+            "disability_group",
+            "adaptations",
+            "created_on",
+            "funding",
+            "subsidy_amount",
+        ]
+        export_order = fields

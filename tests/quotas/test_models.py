@@ -1,0 +1,210 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import translation
+
+from quotas.models import Placement, Quota, QuotaCategory, Rounding, mask_iin
+from registry.models import OrganizationKind
+from tests.factories import (
+    OrganizationFactory,
+    PersonFactory,
+    PlacementFactory,
+    QuotaFactory,
+    SpecialWorkplaceFactory,
+    valid_iin,
+)
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+
+
+def disability():
+    return QuotaCategory.objects.get(code="disability")
+
+
+@pytest.mark.parametrize(
+    "base, percent, rounding, places",
+    [
+        (50, "3", Rounding.HALF_UP, 2),  # 1.5 -> 2: halves go up
+        (49, "3", Rounding.HALF_UP, 1),  # 1.47 -> 1
+        (83, "3", Rounding.HALF_UP, 2),  # 2.49 -> 2
+        (84, "3", Rounding.HALF_UP, 3),  # 2.52 -> 3
+        (50, "3", Rounding.DOWN, 1),
+        (34, "3", Rounding.UP, 2),  # 1.02 -> 2
+        (100, "2", Rounding.UP, 2),  # exact stays exact
+        (0, "4", Rounding.HALF_UP, 0),
+    ],
+)
+def test_suggested_places_follow_the_categorys_rounding_at_the_boundaries(
+    base, percent, rounding, places
+):
+    category = disability()
+    category.rounding = rounding
+    assert category.places_for(base, Decimal(percent)) == places
+
+
+def test_disability_quota_leaves_hazardous_work_out_of_the_base():
+    quota = QuotaFactory(headcount=250, excluded_headcount=50, percent=Decimal(3))
+    assert quota.computed_places == 6  # 3 % of 200
+    assert quota.places == 6
+
+
+def test_stated_places_override_and_are_flagged_when_they_differ():
+    quota = QuotaFactory(
+        headcount=200, percent=Decimal(3), stated_places=5, override_reason="постановление"
+    )
+    assert (quota.computed_places, quota.places, quota.stated_differs) == (6, 5, True)
+
+
+def test_stated_places_need_a_reason_in_validation_and_in_the_database():
+    with pytest.raises(ValidationError) as error:
+        QuotaFactory(stated_places=5)
+    assert "override_reason" in error.value.message_dict
+    quota = QuotaFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Quota.objects.filter(pk=quota.pk).update(stated_places=5)
+
+
+def test_percentage_outside_the_legal_range_is_refused_with_the_range():
+    with translation.override("en"), pytest.raises(ValidationError) as error:
+        QuotaFactory(percent=Decimal("5"))
+    assert "2–4" in error.value.message_dict["percent"][0]
+
+
+def test_disability_quota_is_refused_under_50_staff():
+    with pytest.raises(ValidationError) as error:
+        QuotaFactory(headcount=49)
+    assert "headcount" in error.value.message_dict
+
+
+def test_disability_quota_is_refused_where_over_20_percent_have_disabilities():
+    QuotaFactory(headcount=100, disabled_employees=20)
+    with pytest.raises(ValidationError) as error:
+        QuotaFactory(headcount=100, disabled_employees=21)
+    assert "disabled_employees" in error.value.message_dict
+
+
+def test_disability_quota_is_refused_for_an_association_of_people_with_disabilities():
+    association = OrganizationFactory(
+        kind=OrganizationKind.objects.get(code="disability_association")
+    )
+    with pytest.raises(ValidationError) as error:
+        QuotaFactory(organization=association)
+    assert "organization" in error.value.message_dict
+
+
+def test_one_quota_per_employer_category_and_year():
+    quota = QuotaFactory()
+    with pytest.raises(ValidationError):
+        QuotaFactory(organization=quota.organization)
+    QuotaFactory(organization=quota.organization, year=2027)
+
+
+def test_iin_gives_birth_date_and_sex_and_contradictions_are_refused():
+    iin = valid_iin(7, D(1990, 5, 17), "female")
+    with pytest.raises(ValidationError) as error:
+        PersonFactory(iin=iin, birth_date=D(1990, 5, 18), sex="male")
+    assert {"birth_date", "sex"} <= set(error.value.message_dict)
+    assert PersonFactory(iin=iin, birth_date=D(1990, 5, 17), sex="female").pk
+
+
+@pytest.mark.parametrize("iin", ["850115300012", "851315300017", "850115900011", "85011530001"])
+def test_invalid_iins_are_refused(iin):
+    with pytest.raises(ValidationError) as error:
+        PersonFactory(iin=iin)
+    assert "iin" in error.value.message_dict
+
+
+def test_masked_iin_keeps_only_the_ends():
+    assert mask_iin("850115300011") == "8501******11"
+
+
+def test_placement_cannot_end_before_it_starts():
+    with pytest.raises(ValidationError) as error:
+        PlacementFactory(start_on=D(2026, 3, 1), end_on=D(2026, 2, 28))
+    assert "end_on" in error.value.message_dict
+    placement = PlacementFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Placement.objects.filter(pk=placement.pk).update(end_on=D(2020, 1, 1))
+
+
+def test_overlapping_placements_of_one_person_at_one_employer_are_refused():
+    first = PlacementFactory(start_on=D(2026, 1, 1), end_on=D(2026, 3, 31))
+    with pytest.raises(ValidationError) as error:
+        PlacementFactory(
+            person=first.person, organization=first.organization, start_on=D(2026, 3, 31)
+        )
+    assert "start_on" in error.value.message_dict
+    PlacementFactory(person=first.person, organization=first.organization, start_on=D(2026, 4, 1))
+
+
+def test_a_special_workplace_holds_one_active_placement():
+    workplace = SpecialWorkplaceFactory()
+    PlacementFactory(organization=workplace.organization, special_workplace=workplace)
+    with pytest.raises(ValidationError) as error:
+        PlacementFactory(organization=workplace.organization, special_workplace=workplace)
+    assert "special_workplace" in error.value.message_dict
+
+
+def test_placement_on_a_quota_of_another_employer_is_refused():
+    quota = QuotaFactory()
+    with pytest.raises(ValidationError) as error:
+        PlacementFactory(quota=quota)
+    assert "quota" in error.value.message_dict
+
+
+def test_placement_on_a_quota_of_a_category_the_person_is_not_in_is_refused():
+    quota = QuotaFactory()
+    outsider = PersonFactory(social_categories=["neet"])
+    with pytest.raises(ValidationError) as error:
+        PlacementFactory(quota=quota, organization=quota.organization, person=outsider)
+    assert "quota" in error.value.message_dict
+
+
+def compliance(quota, day):
+    return Quota.objects.with_compliance(day).get(pk=quota.pk)
+
+
+def test_filled_places_count_placements_active_on_the_report_date():
+    quota = QuotaFactory(headcount=100, percent=Decimal(2))  # 2 places
+    PlacementFactory(
+        quota=quota, organization=quota.organization, start_on=D(2026, 3, 1), end_on=D(2026, 6, 30)
+    )
+    PlacementFactory(quota=quota, organization=quota.organization, start_on=D(2026, 5, 1))
+    assert compliance(quota, D(2026, 2, 28)).filled == 0
+    day_one = compliance(quota, D(2026, 3, 1))
+    assert (day_one.filled, day_one.vacant, day_one.fulfilment, day_one.met) == (1, 1, 50.0, False)
+    both = compliance(quota, D(2026, 6, 30))
+    assert (both.filled, both.vacant, both.met) == (2, 0, True)
+    assert compliance(quota, D(2026, 7, 1)).filled == 1
+
+
+def test_year_compliance_averages_the_month_ends():
+    quota = QuotaFactory(headcount=100, percent=Decimal(2))
+    PlacementFactory(quota=quota, organization=quota.organization, start_on=D(2026, 7, 1))
+    annotated = (
+        Quota.objects.filter(pk=quota.pk)
+        .with_compliance(D(2026, 12, 31))
+        .with_year_compliance()
+        .get()
+    )
+    assert [getattr(annotated, f"filled_month_{m}") for m in range(1, 13)] == [0] * 6 + [1] * 6
+    assert annotated.year_mean_filled == pytest.approx(0.5)
+    assert annotated.year_fulfilment == pytest.approx(25.0)
+
+
+def test_special_workplace_is_occupied_while_a_placement_is_active():
+    from quotas.models import SpecialWorkplace
+
+    workplace = SpecialWorkplaceFactory()
+    PlacementFactory(
+        organization=workplace.organization,
+        special_workplace=workplace,
+        start_on=D(2026, 2, 1),
+        end_on=D(2026, 2, 28),
+    )
+    assert SpecialWorkplace.objects.with_occupancy(D(2026, 2, 28)).get().occupied
+    assert not SpecialWorkplace.objects.with_occupancy(D(2026, 3, 1)).get().occupied
