@@ -158,6 +158,7 @@ class QuotaAdmin(RegistryAdmin):
             return "—"
         annotated = Quota.objects.filter(pk=quota.pk).with_compliance().with_year_compliance().get()
         months = [getattr(annotated, f"filled_month_{month}") for month in range(1, 13)]
+        months = ["—" if value is None else value for value in months]
         average = "—" if annotated.year_fulfilment is None else f"{annotated.year_fulfilment:.1f}"
         return _("%(months)s; average fulfilment over the year: %(average)s %%") % {
             "months": " · ".join(f"{n:02d}: {value}" for n, value in enumerate(months, 1)),

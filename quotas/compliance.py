@@ -36,7 +36,7 @@ class Totals:
     def add(self, row):
         for name in NUMBER_COLUMNS:
             setattr(self, name, getattr(self, name) + getattr(row, name))
-        self.year_mean_filled += row.year_mean_filled
+        self.year_mean_filled += row.year_mean_filled or 0
 
     @property
     def fulfilment(self):
@@ -84,7 +84,7 @@ class ComplianceSheet:
     def __init__(self, compliance_queryset, report_date):
         self.report_date = report_date
         quotas = (
-            compliance_queryset.with_year_compliance()
+            compliance_queryset.with_year_compliance(report_date)
             .select_related("organization__region", "organization__district", "category")
             .order_by(
                 "organization__region__name_ru",
@@ -232,8 +232,8 @@ class ComplianceSheet:
             sheet.cell(sheet.max_row, 2).data_type = "s"
             sheet.cell(sheet.max_row, 2).quotePrefix = True
         sheet.append([])
-        header_row = sheet.max_row + 1
         sheet.append(self.headers())
+        header_row = sheet.max_row
         for cell in sheet[header_row]:
             cell.font = bold
             cell.fill = shade

@@ -218,29 +218,50 @@ class QuotaQuerySet(models.QuerySet):
             ),
         )
 
-    def with_year_compliance(self):
-        """Annotate filled places at each month's end of the quota's year and their mean.
+    def with_year_compliance(self, on=None):
+        """Annotate filled places at each month's end of the quota's year, and their mean.
 
-        Compliance is judged over the period, not on one lucky day. The year is each row's own,
-        so the twelve month ends are computed per year present in the queryset.
+        Compliance is judged over the period, not on one lucky day: the mean runs over the
+        month ends of the year that have passed by the report date (all twelve for a past
+        year); a month end still ahead is left empty.
         """
+        on = on or today()
         years = sorted(set(self.values_list("year", flat=True)))
         annotations = {}
         for month in range(12):
             cases = [
-                When(year=year, then=self.filled_on(month_ends(year)[month])) for year in years
+                When(year=year, then=self.filled_on(month_ends(year)[month]))
+                for year in years
+                if month_ends(year)[month] <= on
             ]
-            annotations[f"filled_month_{month + 1}"] = (
-                Case(*cases, default=Value(0), output_field=IntegerField()) if cases else Value(0)
+            annotations[f"filled_month_{month + 1}"] = Case(
+                *cases, default=Value(None), output_field=IntegerField()
             )
-        mean = sum((F(name) for name in annotations), start=Value(0)) * Value(1.0) / 12
-        return self.annotate(**annotations).annotate(
-            year_mean_filled=mean,
-            year_fulfilment=Case(
-                When(effective_places=0, then=Value(None)),
-                default=F("year_mean_filled") * Value(100.0) / F("effective_places"),
-                output_field=models.FloatField(),
-            ),
+        months_passed = Case(
+            *[
+                When(year=year, then=Value(sum(end <= on for end in month_ends(year))))
+                for year in years
+            ],
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+        total = sum((Coalesce(F(name), 0) for name in annotations), start=Value(0))
+        return (
+            self.annotate(**annotations, months_passed=months_passed)
+            .annotate(
+                year_mean_filled=Case(
+                    When(months_passed=0, then=Value(None)),
+                    default=total * Value(1.0) / F("months_passed"),
+                    output_field=models.FloatField(),
+                ),
+            )
+            .annotate(
+                year_fulfilment=Case(
+                    When(Q(effective_places=0) | Q(months_passed=0), then=Value(None)),
+                    default=F("year_mean_filled") * Value(100.0) / F("effective_places"),
+                    output_field=models.FloatField(),
+                ),
+            )
         )
 
 

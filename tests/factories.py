@@ -107,10 +107,8 @@ def valid_iin(number, birth_date=datetime.date(1985, 1, 15), sex="male"):
     """A distinct valid IIN for each n with the given birth date and sex."""
     century = {1800: (1, 2), 1900: (3, 4), 2000: (5, 6)}[birth_date.year // 100 * 100]
     digit = century[0] if sex == "male" else century[1]
-    for offset in range(0, 40000, 10000):
-        candidate = complete_identifier(
-            f"{birth_date:%y%m%d}{digit}{(number + offset) % 10000:04d}"
-        )
+    for serial in range(number * 4, number * 4 + 4):
+        candidate = complete_identifier(f"{birth_date:%y%m%d}{digit}{serial % 10000:04d}")
         if candidate:
             return candidate
     raise AssertionError(f"no valid IIN for serial {number}")

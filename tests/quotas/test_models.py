@@ -188,12 +188,22 @@ def test_year_compliance_averages_the_month_ends():
     annotated = (
         Quota.objects.filter(pk=quota.pk)
         .with_compliance(D(2026, 12, 31))
-        .with_year_compliance()
+        .with_year_compliance(D(2026, 12, 31))
         .get()
     )
     assert [getattr(annotated, f"filled_month_{m}") for m in range(1, 13)] == [0] * 6 + [1] * 6
     assert annotated.year_mean_filled == pytest.approx(0.5)
     assert annotated.year_fulfilment == pytest.approx(25.0)
+
+
+def test_year_compliance_counts_only_the_month_ends_passed_by_the_report_date():
+    quota = QuotaFactory(headcount=100, percent=Decimal(2))
+    PlacementFactory(quota=quota, organization=quota.organization, start_on=D(2026, 2, 10))
+    quotas = Quota.objects.filter(pk=quota.pk).with_compliance(D(2026, 3, 31))
+    annotated = quotas.with_year_compliance(D(2026, 3, 31)).get()
+    months = [getattr(annotated, f"filled_month_{m}") for m in range(1, 13)]
+    assert months == [0, 1, 1] + [None] * 9
+    assert annotated.year_mean_filled == pytest.approx(2 / 3)
 
 
 def test_special_workplace_is_occupied_while_a_placement_is_active():
