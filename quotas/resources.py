@@ -49,6 +49,10 @@ class NumberWidget(stock_widgets.Widget):
         return float(value) if kwargs.get("force_native_type") else f"{value:g}"
 
 
+# Disability groups are written as Roman numerals in certificates and spreadsheets.
+GROUP_NUMERALS = {"I": "1", "II": "2", "III": "3"}
+
+
 def reference(model, message, render_field="name"):
     return widgets.ReferenceWidget(
         model,
@@ -88,6 +92,14 @@ class AkimatQuotaResource(SpreadsheetResource):
     )
 
     column_synonyms = {
+        "organization_name": [
+            "Наименование организации",
+            "Наименование",
+            "Организация",
+            "Наименование работодателя",
+            "Ұйымның атауы",
+            "Ұйым",
+        ],
         "organization": ["БИН организации", "БСН"],
         "stated_places": ["Количество рабочих мест", "Количество мест", "Жұмыс орындарының саны"],
         "percent": ["Квота, %", "Размер квоты", "Квота (%)", "%"],
@@ -125,12 +137,10 @@ class AkimatQuotaResource(SpreadsheetResource):
         super().before_import(dataset, **kwargs)
         self.created_organizations = []
         self.differences = []
-        for name in ("year", "category", "resolution_number", "resolution_date"):
-            header = str(self.fields[name].column_name)
-            value = self.defaults.get(name)
-            if header not in dataset.headers and value not in (None, ""):
-                dataset.append_col([value] * len(dataset), header=header)
-                self.imported_headers.append(header)
+
+    def default_columns(self):
+        names = ("year", "category", "resolution_number", "resolution_date")
+        return {name: self.defaults.get(name) for name in names}
 
     def before_import_row(self, row, **kwargs):
         """Add an employer the registry does not know yet, named as in the resolution."""
@@ -225,7 +235,9 @@ class PersonResource(SpreadsheetResource):
     birth_date = column("birth_date", gettext_lazy("Birth date"), widgets.DateWidget())
     sex = column("sex", gettext_lazy("Sex"), widgets.ChoiceWidget(Sex))
     disability_group = column(
-        "disability_group", gettext_lazy("Disability group"), widgets.ChoiceWidget(DisabilityGroup)
+        "disability_group",
+        gettext_lazy("Disability group"),
+        widgets.ChoiceWidget(DisabilityGroup, aliases=GROUP_NUMERALS),
     )
     impairment = column(
         "impairment", gettext_lazy("Kind of impairment"), widgets.ChoiceWidget(Impairment)
@@ -288,8 +300,11 @@ class PersonResource(SpreadsheetResource):
         return super().export_field(field, instance, **kwargs)
 
     def import_instance(self, instance, row, **kwargs):
-        super().import_instance(instance, row, **kwargs)
-        instance.fill_from_iin()
+        try:
+            super().import_instance(instance, row, **kwargs)
+        finally:
+            # Also when another cell is wrong, so "birth date missing" does not hide it.
+            instance.fill_from_iin()
 
 
 class QuotaOfRowWidget(stock_widgets.Widget):
@@ -425,7 +440,9 @@ class SpecialWorkplaceResource(SpreadsheetResource):
         "impairment", gettext_lazy("Adapted for impairment"), widgets.ChoiceWidget(Impairment)
     )
     disability_group = column(
-        "disability_group", gettext_lazy("Adapted for group"), widgets.ChoiceWidget(DisabilityGroup)
+        "disability_group",
+        gettext_lazy("Adapted for group"),
+        widgets.ChoiceWidget(DisabilityGroup, aliases=GROUP_NUMERALS),
     )
     adaptations = column("adaptations", gettext_lazy("What was adapted"), widgets.TextWidget())
     created_on = column("created_on", gettext_lazy("Created on"), widgets.DateWidget())

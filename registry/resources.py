@@ -1,10 +1,12 @@
 """Import and export of the registry, and the base every spreadsheet resource builds on."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources
+from import_export.widgets import ManyToManyWidget
 
 from . import widgets
 from .models import District, LegalForm, OkedSection, Organization, OrganizationKind, Region
@@ -21,7 +23,7 @@ class SpreadsheetResource(resources.ModelResource):
     """A resource keyed on a business key, all-or-nothing, with history under the importing user.
 
     Column headers are written in the user's language and read in any interface language.
-    Each field may add `column_synonyms`: other headers staff use for the same column.
+    `column_synonyms` maps a field's name to other headers staff use for the same column.
     """
 
     column_synonyms = {}
@@ -41,8 +43,8 @@ class SpreadsheetResource(resources.ModelResource):
 
     def header_aliases(self):
         aliases = {}
-        for field in self.get_import_fields():
-            names = {field.attribute, *self.column_synonyms.get(field.attribute, ())}
+        for field_name, field in self.fields.items():
+            names = {field_name, *self.column_synonyms.get(field_name, ())}
             for language, _name in settings.LANGUAGES:
                 with translation.override(language):
                     names.add(str(field.column_name))
@@ -61,8 +63,8 @@ class SpreadsheetResource(resources.ModelResource):
                     raise ImportFileError(
                         _("The column “%(column)s” appears twice.") % {"column": header}
                     )
-                seen.add(column)
-                headers.append(column)
+                seen.add(str(column))
+                headers.append(str(column))
             else:
                 if key not in IGNORED_COLUMNS:
                     unknown.append(str(header))
@@ -75,17 +77,50 @@ class SpreadsheetResource(resources.ModelResource):
                     "expected": ", ".join(str(f.column_name) for f in self.get_import_fields()),
                 }
             )
+        dataset.headers = headers
+        for name, value in self.default_columns().items():
+            column = str(self.fields[name].column_name)
+            if column not in seen and value not in (None, ""):
+                dataset.append_col([value] * len(dataset), header=column)
+                seen.add(column)
         missing = [
             str(self.fields[name].column_name)
             for name in self.get_import_id_fields()
-            if self.fields[name].column_name not in seen
+            if str(self.fields[name].column_name) not in seen
         ]
         if missing:
             raise ImportFileError(
                 _("Required columns are missing: %(missing)s.") % {"missing": ", ".join(missing)}
             )
-        dataset.headers = headers
-        self.imported_headers = headers
+
+    def import_instance(self, instance, row, **kwargs):
+        # Many-to-many cells are saved after the row; read them now so a bad one is reported
+        # with its column like any other cell instead of aborting the import.
+        errors = {}
+        for field in self.get_import_fields():
+            if isinstance(field.widget, ManyToManyWidget) and field.column_name in row:
+                try:
+                    field.clean(row)
+                except ValueError as error:
+                    errors[field.attribute] = [str(error)]
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            raise ValidationError({**error.message_dict, **errors}) from None
+        if errors:
+            raise ValidationError(errors)
+
+    def get_instance(self, instance_loader, row):
+        try:
+            return super().get_instance(instance_loader, row)
+        except ValueError:
+            # A key cell that cannot be read: the row is new to the lookup, and the same
+            # field reports its own error with its column when the row is imported.
+            return None
+
+    def default_columns(self):
+        """Values for whole columns a file may leave out, by field name: none by default."""
+        return {}
 
     def before_save_instance(self, instance, row, **kwargs):
         user = kwargs.get("user")
@@ -102,21 +137,21 @@ class SpreadsheetResource(resources.ModelResource):
 
     def describe_problems(self, result):
         """Every invalid cell as (file line, column, value, reason): what staff need to fix it."""
-        headers = getattr(self, "imported_headers", [])
         columns = {field.attribute: field.column_name for field in self.get_import_fields()}
         problems = []
         for invalid in result.invalid_rows:
-            values = dict(zip(headers, invalid.values, strict=False))
+            # Values come in the order of the result's diff headers; "---" marks an absent column.
+            values = dict(zip(result.diff_headers, invalid.values, strict=False))
             for attribute, messages in invalid.error_dict.items():
                 column = columns.get(attribute, "")
-                value = values.get(column, "")
+                value = values.get(str(column), "")
                 for message in messages:
                     problems.append(
                         {
                             # Line 1 of the file is the header row.
                             "line": invalid.number + 1,
                             "column": str(column),
-                            "value": "" if value is None else value,
+                            "value": "" if value in (None, "---") else value,
                             "message": message,
                         }
                     )

@@ -116,12 +116,12 @@ class CountWidget(widgets.Widget):
 
 
 class ChoiceWidget(widgets.Widget):
-    """A TextChoices value given by its code or its label in any interface language."""
+    """A TextChoices value given by its code, its label in any language, or an alias."""
 
-    def __init__(self, choices, **kwargs):
+    def __init__(self, choices, aliases=None, **kwargs):
         super().__init__(**kwargs)
         self.choices = choices
-        self.lookup = {}
+        self.lookup = {normalize_for_search(alias): code for alias, code in (aliases or {}).items()}
         for code, label in choices.choices:
             self.lookup[normalize_for_search(code)] = code
             for language in ("ru", "kk", "en"):
