@@ -38,3 +38,4 @@ db: install
 	$(BIN)/python manage.py load_reference
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py load_demo_memoranda
+	$(BIN)/python manage.py load_demo_quotas
