@@ -62,6 +62,7 @@ class QuotaAdmin(RegistryAdmin):
     resource_classes = [resources.AkimatQuotaResource]
     import_form_class = QuotaImportForm
     confirm_form_class = QuotaConfirmImportForm
+    report_links = [(_("Quota-compliance sheet"), "quotas_quota_compliance")]
     list_display = [
         "organization",
         "year",
@@ -168,12 +169,12 @@ class QuotaAdmin(RegistryAdmin):
     def compliance_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        filterset = QuotaComplianceFilterSet(request.GET or None, queryset=Quota.objects.all())
+        filterset = QuotaComplianceFilterSet(request.GET, queryset=Quota.objects.all())
         report_date = filterset.report_date_value
         download = request.GET.get("download")
-        if filterset.is_bound and not filterset.is_valid():
-            sheet = None
-        else:
+        # Nothing is computed until the user has chosen what to see.
+        sheet = None
+        if request.GET and filterset.is_valid():
             sheet = ComplianceSheet(filterset.qs, report_date)
         if sheet is not None and download in {"xlsx", "csv"}:
             if not self.has_export_permission(request):
@@ -211,7 +212,7 @@ class QuotaAdmin(RegistryAdmin):
         return response
 
     def compliance_title_lines(self, request, filterset, sheet):
-        data = filterset.form.cleaned_data if filterset.is_bound else {}
+        data = filterset.form.cleaned_data
         everything = str(_("all"))
 
         def shown(name):
@@ -360,6 +361,7 @@ class SpecialWorkplaceAdmin(RegistryAdmin):
 
 @admin.register(Placement)
 class PlacementAdmin(PersonalDataExportMixin, RegistryAdmin):
+    report_links = [(_("People covered by employment measures"), "quotas_placement_measures")]
     resource_classes = [resources.PlacementResource]
     list_display = ["person", "organization", "measure", "position", "start_on", "end_on", "quota"]
     list_select_related = [

@@ -23,7 +23,10 @@ class QuotaComplianceFilterSet(django_filters.FilterSet):
     """The filters of the quota-compliance sheet; the report date sets what "filled" means."""
 
     report_date = django_filters.DateFilter(
-        label=_("report date"), method="keep", widget=forms.DateInput(attrs={"size": 10})
+        label=_("report date"),
+        method="keep",
+        help_text=_("Empty means today."),
+        widget=forms.DateInput(attrs={"size": 10, "placeholder": _("dd.mm.yyyy")}),
     )
     year = django_filters.NumberFilter(label=_("year"))
     region = django_filters.ModelChoiceFilter(
@@ -50,7 +53,7 @@ class QuotaComplianceFilterSet(django_filters.FilterSet):
 
     @property
     def report_date_value(self):
-        if self.is_bound and self.is_valid():
+        if self.is_valid():
             return self.form.cleaned_data.get("report_date") or timezone.localdate()
         return timezone.localdate()
 

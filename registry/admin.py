@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import XLSX as StockXLSX
@@ -46,9 +47,16 @@ class RegistryAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
     formats = FORMATS
     import_form_class = LimitedImportForm
+    change_list_template = "admin/change_list_with_reports.html"
+    # Report pages of this model, as (title, URL name), linked from its changelist.
+    report_links = []
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
+
+    def changelist_view(self, request, extra_context=None):
+        links = [(title, reverse(f"admin:{name}")) for title, name in self.report_links]
+        return super().changelist_view(request, {**(extra_context or {}), "report_links": links})
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
         # Typed XLSX cells (numbers, dates) like the stock XLSX format gets; text stays text.

@@ -111,6 +111,14 @@ def test_sheet_filters_by_compliance_state(admin_client, state, expected):
     assert len(response.context["sheet"].rows) == expected
 
 
+def test_sheet_first_visit_shows_the_filters_and_computes_nothing(admin_client):
+    karaganda_quotas()
+    response = admin_client.get(SHEET)
+    assert response.status_code == 200
+    assert response.context["sheet"] is None
+    assert 'name="region"' in response.content.decode()
+
+
 def test_invalid_sheet_filter_says_so_instead_of_showing_everything(admin_client):
     karaganda_quotas()
     response = admin_client.get(SHEET, {"report_date": "31.02.2026"})
@@ -270,3 +278,9 @@ def test_personal_data_is_shown_with_the_permission(client, django_user_model):
     )
     client.force_login(officer)
     assert person.iin in client.get(url(Person, "changelist")).content.decode()
+
+
+def test_changelists_link_their_reports(admin_client):
+    assert SHEET in admin_client.get(url(Quota, "changelist")).content.decode()
+    measures = reverse("admin:quotas_placement_measures")
+    assert measures in admin_client.get(url(Placement, "changelist")).content.decode()
