@@ -44,7 +44,9 @@ class SpreadsheetResource(resources.ModelResource):
     def header_aliases(self):
         aliases = {}
         for field_name, field in self.fields.items():
-            names = {field_name, *self.column_synonyms.get(field_name, ())}
+            # Headers as people write them; internal field names are not accepted, since one
+            # ("organization") can read like another column's header ("Organization").
+            names = set(self.column_synonyms.get(field_name, ()))
             for language, _name in settings.LANGUAGES:
                 with translation.override(language):
                     names.add(str(field.column_name))

@@ -284,3 +284,16 @@ def test_changelists_link_their_reports(admin_client):
     assert SHEET in admin_client.get(url(Quota, "changelist")).content.decode()
     measures = reverse("admin:quotas_placement_measures")
     assert measures in admin_client.get(url(Placement, "changelist")).content.decode()
+
+
+def test_department_head_downloads_the_sheet_in_kazakh(admin_client):
+    karaganda, _quotas = karaganda_quotas()
+    admin_client.post(reverse("set_language"), {"language": "kk", "next": "/admin/"})
+    page = admin_client.get(SHEET, sheet_params(karaganda)).content.decode()
+    assert "Квоталардың орындалу ведомосы" in page
+    response = admin_client.get(SHEET, sheet_params(karaganda, download="xlsx"))
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    flat = [str(cell.value) for row in book.active.iter_rows() for cell in row if cell.value]
+    assert "Қарағанды облысы" in flat
+    assert "Квота бойынша орындар" in flat
+    assert "Барлығы" in flat

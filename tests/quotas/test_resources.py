@@ -143,3 +143,13 @@ def test_placements_import_links_the_quota_of_the_year_and_checks_overlaps():
     assert not result.has_validation_errors(), result.problems
     assert Placement.objects.get().quota == quota
     assert Decimal(quota.percent) == 3
+
+
+def test_english_akimat_table_keeps_organization_and_bin_apart(employers):
+    text = (
+        'Organization,BIN,List headcount,"Quota, %",Number of places\n'
+        "ТОО «Организация-А»,100540000008,100,2,2\n"
+    )
+    result = AkimatQuotaResource(defaults=defaults()).import_data(dataset(text))
+    assert not result.has_errors(), result.base_errors and result.base_errors[0].error
+    assert result.totals["new"] == 1
