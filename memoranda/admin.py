@@ -5,7 +5,7 @@ from django.db.models import Exists, OuterRef
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from registry.admin import OrganizationAdmin, RegistryAdmin
+from registry.admin import OrganizationAdmin, RegionScopedMixin, RegistryAdmin
 from registry.models import Organization, Region
 
 from . import resources
@@ -146,16 +146,17 @@ class PartyFormSet(BaseInlineFormSet):
         Memorandum.validate_party_count(len(kept))
 
 
-class PartyInline(admin.TabularInline):
+class PartyInline(RegionScopedMixin, admin.TabularInline):
     model = Party
     formset = PartyFormSet
+    cross_region_fields = ["organization"]
     extra = 0
     min_num = Memorandum.MIN_PARTIES
     autocomplete_fields = ["organization"]
     fields = ["organization", "role", "signatory_name", "signatory_position", "signed_on"]
 
 
-class DocumentInline(admin.TabularInline):
+class DocumentInline(RegionScopedMixin, admin.TabularInline):
     model = MemorandumDocument
     extra = 0
     fields = ["file", "description", "uploaded_at"]
@@ -180,11 +181,12 @@ class CommitmentProgressMixin:
         return CommitmentStatus(status).label if status else "—"
 
 
-class CommitmentInline(CommitmentProgressMixin, admin.TabularInline):
+class CommitmentInline(RegionScopedMixin, CommitmentProgressMixin, admin.TabularInline):
     model = Commitment
     extra = 0
     show_change_link = True
     autocomplete_fields = ["responsible"]
+    cross_region_fields = ["responsible"]
     fields = [
         "responsible",
         "text",
@@ -206,7 +208,7 @@ class CommitmentInline(CommitmentProgressMixin, admin.TabularInline):
         return super().get_queryset(request).with_progress()
 
 
-class ReminderInline(admin.TabularInline):
+class ReminderInline(RegionScopedMixin, admin.TabularInline):
     model = Reminder
     extra = 0
     can_delete = False
@@ -314,7 +316,7 @@ class CommitmentStatusFilter(AnnotatedStatusFilter):
     statuses = CommitmentStatus
 
 
-class ReportInline(admin.TabularInline):
+class ReportInline(RegionScopedMixin, admin.TabularInline):
     model = CommitmentReport
     extra = 1
     fields = ["reported_on", "value", "evidence"]
@@ -349,7 +351,7 @@ class CommitmentAdmin(CommitmentProgressMixin, RegistryAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(RegionScopedMixin, admin.ModelAdmin):
     list_display = ["sent_at", "kind", "memorandum", "commitment", "recipient"]
     list_select_related = ["memorandum", "commitment", "recipient"]
     list_filter = ["kind"]
@@ -362,7 +364,7 @@ class ReminderAdmin(admin.ModelAdmin):
         return False
 
 
-class OrganizationMemorandaInline(admin.TabularInline):
+class OrganizationMemorandaInline(RegionScopedMixin, admin.TabularInline):
     """On an organization's page: every memorandum it is party to."""
 
     model = Party

@@ -115,6 +115,8 @@ class Memorandum(models.Model):
     Kind = MemorandumKind
     Status = MemorandumStatus
     MIN_PARTIES = 2
+    # A memorandum belongs to the regions of its parties.
+    REGION_LOOKUP = "parties__organization__region"
 
     number = models.CharField(_("registration number"), max_length=64, unique=True)
     title_ru = models.CharField(_("title (Russian)"), max_length=500, blank=True)
@@ -300,6 +302,9 @@ class Party(models.Model):
     """An organization that signed a memorandum, with the person who signed for it."""
 
     Role = PartyRole
+    REGION_LOOKUP = "memorandum__parties__organization__region"
+    # An imported party row is judged by its own organization's region.
+    ROW_REGION = "organization__region"
 
     memorandum = models.ForeignKey(
         Memorandum, on_delete=models.CASCADE, related_name="parties", verbose_name=_("memorandum")
@@ -389,6 +394,8 @@ class Commitment(models.Model):
 
     Indicator = Indicator
     Status = CommitmentStatus
+    REGION_LOOKUP = "memorandum__parties__organization__region"
+    ROW_REGION = "responsible__region"
 
     memorandum = models.ForeignKey(
         Memorandum,
@@ -456,6 +463,9 @@ class Commitment(models.Model):
 class CommitmentReport(models.Model):
     """A value achieved towards a commitment, reported on a date; reports add up."""
 
+    REGION_LOOKUP = "commitment__memorandum__parties__organization__region"
+    ROW_REGION = "commitment__responsible__region"
+
     commitment = models.ForeignKey(
         Commitment, on_delete=models.CASCADE, related_name="reports", verbose_name=_("commitment")
     )
@@ -489,6 +499,8 @@ class CommitmentReport(models.Model):
 
 class MemorandumDocument(models.Model):
     """A signed scan of the memorandum (PDF or image), kept in the configured file storage."""
+
+    REGION_LOOKUP = "memorandum__parties__organization__region"
 
     memorandum = models.ForeignKey(
         Memorandum, on_delete=models.CASCADE, related_name="documents", verbose_name=_("memorandum")
@@ -567,6 +579,7 @@ class Reminder(models.Model):
     """A reminder e-mail that went out; its event key makes each event go out once."""
 
     Kind = ReminderKind
+    REGION_LOOKUP = "memorandum__parties__organization__region"
 
     kind = models.CharField(_("kind"), max_length=16, choices=ReminderKind)
     event = models.CharField(_("event"), max_length=128, unique=True)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from registry.admin import RegistryAdmin
-from registry.models import Organization, Region
+from registry.models import Organization, Region, in_regions_of
 
 from . import resources
 from .compliance import ComplianceSheet, MeasuresReport
@@ -169,7 +169,9 @@ class QuotaAdmin(RegistryAdmin):
     def compliance_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        filterset = QuotaComplianceFilterSet(request.GET, queryset=Quota.objects.all())
+        filterset = QuotaComplianceFilterSet(
+            request.GET, queryset=in_regions_of(Quota.objects.all(), request.user), request=request
+        )
         report_date = filterset.report_date_value
         download = request.GET.get("download")
         # Nothing is computed until the user has chosen what to see.
@@ -397,7 +399,8 @@ class PlacementAdmin(PersonalDataExportMixin, RegistryAdmin):
         report = None
         if form.is_valid():
             data = form.cleaned_data
-            report = MeasuresReport(data["start"], data["end"], data.get("region"))
+            placements = in_regions_of(Placement.objects.all(), request.user)
+            report = MeasuresReport(data["start"], data["end"], data.get("region"), placements)
         context = {
             **self.admin_site.each_context(request),
             "title": _("People covered by employment measures"),

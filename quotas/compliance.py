@@ -270,9 +270,11 @@ class ComplianceSheet:
 class MeasuresReport:
     """People covered by each employment measure within a period; a person counts once in all."""
 
-    def __init__(self, start, end, region=None):
+    def __init__(self, start, end, region=None, placements=None):
         self.start, self.end, self.region = start, end, region
-        placements = Placement.objects.overlapping(start, end)
+        placements = (placements if placements is not None else Placement.objects).overlapping(
+            start, end
+        )
         if region is not None:
             placements = placements.filter(organization__region=region)
         counts = dict(

@@ -3,9 +3,19 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import District, OrganizationKind, Region
+from registry.models import District, OrganizationKind, Region, StaffProfile
 
 from .models import Quota, QuotaCategory
+
+
+def regions_of_request(request):
+    region_ids = StaffProfile.region_ids_of(request.user) if request else set()
+    regions = Region.objects.all()
+    return regions if region_ids is None else regions.filter(pk__in=region_ids)
+
+
+def districts_of_request(request):
+    return District.objects.filter(region__in=regions_of_request(request))
 
 
 class ComplianceState:
@@ -30,10 +40,10 @@ class QuotaComplianceFilterSet(django_filters.FilterSet):
     )
     year = django_filters.NumberFilter(label=_("year"))
     region = django_filters.ModelChoiceFilter(
-        field_name="organization__region", queryset=Region.objects.all(), label=_("region")
+        field_name="organization__region", queryset=regions_of_request, label=_("region")
     )
     district = django_filters.ModelChoiceFilter(
-        field_name="organization__district", queryset=District.objects.all(), label=_("district")
+        field_name="organization__district", queryset=districts_of_request, label=_("district")
     )
     category = django_filters.ModelChoiceFilter(
         queryset=QuotaCategory.objects.all(), label=_("category")

@@ -268,6 +268,8 @@ class QuotaQuerySet(models.QuerySet):
 class Quota(models.Model):
     """A job quota an akimat set for one employer, category and year."""
 
+    REGION_LOOKUP = "organization__region"
+
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="quotas", verbose_name=_("employer")
     )
@@ -444,6 +446,7 @@ class Person(models.Model):
     """A person placed into work: personal data, shown in full only with its own permission."""
 
     PERSONAL_FIELDS = ("iin", "birth_date", "disability_group", "impairment")
+    REGION_LOOKUP = "region"
 
     iin = models.CharField(
         _("IIN"),
@@ -555,6 +558,8 @@ class SpecialWorkplaceQuerySet(models.QuerySet):
 class SpecialWorkplace(models.Model):
     """A workplace equipped for a person's abilities, kept for at least twelve months."""
 
+    REGION_LOOKUP = "organization__region"
+
     organization = models.ForeignKey(
         Organization,
         on_delete=models.PROTECT,
@@ -630,6 +635,8 @@ class ReferralSource(models.TextChoices):
 
 class Placement(models.Model):
     """A person placed into a job at an employer under an employment measure."""
+
+    REGION_LOOKUP = "organization__region"
 
     person = models.ForeignKey(
         Person, on_delete=models.PROTECT, related_name="placements", verbose_name=_("person")

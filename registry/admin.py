@@ -1,9 +1,11 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +24,7 @@ from .models import (
     OrganizationKind,
     Region,
     StaffProfile,
+    in_regions_of,
 )
 from .resources import ImportFileError
 
@@ -42,8 +45,31 @@ class LimitedImportForm(ImportForm):
         return upload
 
 
-class RegistryAdmin(ImportExportMixin, SimpleHistoryAdmin):
-    """What every admin page of the product shares: history, spreadsheets, bounded lists."""
+class RegionScopedMixin:
+    """Rows and choices limited to the user's regions: for model admins and inlines alike."""
+
+    # Choices left open where a record legitimately links to other regions (a memorandum's
+    # partner elsewhere); their autocomplete still searches only the user's regions.
+    cross_region_fields = ()
+
+    def get_queryset(self, request):
+        return in_regions_of(super().get_queryset(request), request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and db_field.name not in self.cross_region_fields:
+            field.queryset = in_regions_of(field.queryset, request.user)
+        return field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None:
+            field.queryset = in_regions_of(field.queryset, request.user)
+        return field
+
+
+class RegistryAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
+    """What every admin page of the product shares: regions, history, spreadsheets, bounds."""
 
     formats = FORMATS
     import_form_class = LimitedImportForm
@@ -53,6 +79,28 @@ class RegistryAdmin(ImportExportMixin, SimpleHistoryAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
+
+    def get_object(self, request, object_id, from_field=None):
+        # Another region's record answers as a missing one: nothing about it is revealed.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+    def ensure_visible(self, request, object_id):
+        """History of a record outside the user's regions is not shown, even once deleted."""
+        if StaffProfile.region_ids_of(request.user) is None:
+            return
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self.ensure_visible(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self.ensure_visible(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def changelist_view(self, request, extra_context=None):
         links = [(title, reverse(f"admin:{name}")) for title, name in self.report_links]
@@ -194,6 +242,7 @@ class StaffProfileInline(admin.StackedInline):
     can_delete = False
     extra = 1
     max_num = 1
+    filter_horizontal = ["regions"]
 
 
 admin.site.unregister(User)

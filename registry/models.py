@@ -257,6 +257,7 @@ class Organization(models.Model):
 
     SizeClass = SizeClass
     Status = OrganizationStatus
+    REGION_LOOKUP = "region"
 
     bin = models.CharField(
         _("BIN"),
@@ -394,13 +395,21 @@ class Organization(models.Model):
 
 
 class StaffProfile(models.Model):
-    """What the product knows about a staff member beyond the login: the language they read."""
+    """What the product knows about a staff member beyond the login: regions and language."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="staff_profile",
         verbose_name=_("user"),
+    )
+    national = models.BooleanField(
+        _("national staff"),
+        default=False,
+        help_text=_("Works with every region; otherwise only with the regions below."),
+    )
+    regions = models.ManyToManyField(
+        Region, blank=True, related_name="staff", verbose_name=_("regions")
     )
     language = models.CharField(
         _("language"),
@@ -409,7 +418,7 @@ class StaffProfile(models.Model):
         default=settings.LANGUAGE_CODE,
         help_text=_("The language of e-mails the system sends to this person."),
     )
-    history = history()
+    history = history(m2m_fields=[regions])
 
     class Meta:
         ordering = ["user__username"]
@@ -423,3 +432,50 @@ class StaffProfile(models.Model):
     def language_of(user):
         profile = getattr(user, "staff_profile", None) if user else None
         return profile.language if profile else settings.LANGUAGE_CODE
+
+    @staticmethod
+    def region_ids_of(user):
+        """The ids of the regions a user works in, or None for all (superusers, national staff).
+
+        A user without a profile works in no region: access is granted, never assumed.
+        """
+        if user.is_superuser:
+            return None
+        profile = getattr(user, "staff_profile", None)
+        if profile is None:
+            return set()
+        if profile.national:
+            return None
+        if not hasattr(user, "_region_ids"):
+            user._region_ids = set(profile.regions.values_list("pk", flat=True))
+        return user._region_ids
+
+
+def in_regions_of(queryset, user):
+    """Rows of a regional model that a user may see: those of the user's regions.
+
+    A model says where its region is with REGION_LOOKUP (a path that may cross many-valued
+    relations: a memorandum belongs to the regions of all its parties); models without one,
+    reference data, are the same for everybody.
+    """
+    lookup = getattr(queryset.model, "REGION_LOOKUP", None)
+    region_ids = StaffProfile.region_ids_of(user)
+    if lookup is None or region_ids is None:
+        return queryset
+    inside = queryset.model._base_manager.filter(**{f"{lookup}__in": region_ids}).values("pk")
+    return queryset.filter(pk__in=inside)
+
+
+def row_region_id(instance):
+    """The region a single record (e.g. an imported row) is in, following ROW_REGION."""
+    path = getattr(type(instance), "ROW_REGION", None) or getattr(
+        type(instance), "REGION_LOOKUP", None
+    )
+    if path is None:
+        return None
+    target = instance
+    for step in path.split("__")[:-1]:
+        target = getattr(target, step, None)
+        if target is None:
+            return None
+    return getattr(target, f"{path.split('__')[-1]}_id", None)

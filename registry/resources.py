@@ -1,7 +1,7 @@
 """Import and export of the registry, and the base every spreadsheet resource builds on."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -9,7 +9,16 @@ from import_export import fields, resources
 from import_export.widgets import ManyToManyWidget
 
 from . import widgets
-from .models import District, LegalForm, OkedSection, Organization, OrganizationKind, Region
+from .models import (
+    District,
+    LegalForm,
+    OkedSection,
+    Organization,
+    OrganizationKind,
+    Region,
+    StaffProfile,
+    row_region_id,
+)
 from .models import normalize_for_search as normalize
 
 IGNORED_COLUMNS = {"", "№", "no", "n", "#", "п/п", "№ п/п"}
@@ -55,6 +64,9 @@ class SpreadsheetResource(resources.ModelResource):
         return aliases
 
     def before_import(self, dataset, **kwargs):
+        user = kwargs.get("user")
+        # None: every region; a user importing from the admin is held to their regions.
+        self.allowed_region_ids = StaffProfile.region_ids_of(user) if user else None
         aliases = self.header_aliases()
         headers, unknown, seen = [], [], set()
         for header in dataset.headers:
@@ -123,6 +135,18 @@ class SpreadsheetResource(resources.ModelResource):
     def default_columns(self):
         """Values for whole columns a file may leave out, by field name: none by default."""
         return {}
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = dict(import_validation_errors or {})
+        allowed = getattr(self, "allowed_region_ids", None)
+        region_id = row_region_id(instance)
+        if allowed is not None and region_id is not None and region_id not in allowed:
+            region = Region.objects.filter(pk=region_id).first()
+            errors.setdefault(NON_FIELD_ERRORS, []).append(
+                _("This row is for %(region)s, outside the regions you work in.")
+                % {"region": region}
+            )
+        super().validate_instance(instance, errors, validate_unique)
 
     def before_save_instance(self, instance, row, **kwargs):
         user = kwargs.get("user")

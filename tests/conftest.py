@@ -19,3 +19,21 @@ def superuser(django_user_model):
 def admin_client(client, superuser):
     client.force_login(superuser)
     return client
+
+
+@pytest.fixture
+def make_staff(django_user_model):
+    """A staff member with the given permissions (codenames or role groups) and regions."""
+    from django.contrib.auth.models import Group, Permission
+
+    from registry.models import Region, StaffProfile
+
+    def make(username, permissions=(), groups=(), regions=(), national=False):
+        user = django_user_model.objects.create_user(username, password="x", is_staff=True)
+        user.user_permissions.set(Permission.objects.filter(codename__in=permissions))
+        user.groups.set(Group.objects.filter(name__in=groups))
+        profile = StaffProfile.objects.create(user=user, national=national)
+        profile.regions.set(Region.objects.filter(kato__in=regions))
+        return user
+
+    return make

@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -160,22 +159,18 @@ def test_sheet_csv_matches_the_page(admin_client):
 
 
 def test_department_head_with_view_and_export_but_no_edit_rights_downloads_the_sheet(
-    client, django_user_model
+    client, make_staff
 ):
     karaganda, _quotas = karaganda_quotas()
-    head = django_user_model.objects.create_user("head", password="x", is_staff=True)
-    head.user_permissions.set(
-        Permission.objects.filter(codename__in=["view_quota", "export_quota"])
-    )
+    head = make_staff("head", ["view_quota", "export_quota"], regions=["350000000"])
     client.force_login(head)
     assert client.get(SHEET, sheet_params(karaganda, download="xlsx")).status_code == 200
     assert client.get(url(Quota, "add")).status_code == 403
 
 
-def test_viewer_without_export_permission_cannot_download(client, django_user_model):
+def test_viewer_without_export_permission_cannot_download(client, make_staff):
     karaganda, _quotas = karaganda_quotas()
-    viewer = django_user_model.objects.create_user("viewer", password="x", is_staff=True)
-    viewer.user_permissions.set(Permission.objects.filter(codename="view_quota"))
+    viewer = make_staff("viewer", ["view_quota"], regions=["350000000"])
     client.force_login(viewer)
     assert client.get(SHEET, sheet_params(karaganda)).status_code == 200
     assert client.get(SHEET, sheet_params(karaganda, download="xlsx")).status_code == 403
@@ -237,11 +232,10 @@ def test_measures_report_counts_each_person_once(admin_client):
     assert report.total == 2 + 1 - 1
 
 
-def test_personal_data_is_masked_without_the_permission(client, django_user_model):
+def test_personal_data_is_masked_without_the_permission(client, make_staff):
     person = PersonFactory()
-    officer = django_user_model.objects.create_user("clerk", password="x", is_staff=True)
-    officer.user_permissions.set(
-        Permission.objects.filter(codename__in=["view_person", "change_person", "export_person"])
+    officer = make_staff(
+        "clerk", ["view_person", "change_person", "export_person"], regions=["350000000"]
     )
     client.force_login(officer)
     changelist = client.get(url(Person, "changelist")).content.decode()
@@ -270,12 +264,9 @@ def test_personal_data_is_masked_without_the_permission(client, django_user_mode
     assert person.iin not in export.content.decode("utf-8-sig")
 
 
-def test_personal_data_is_shown_with_the_permission(client, django_user_model):
+def test_personal_data_is_shown_with_the_permission(client, make_staff):
     person = PersonFactory()
-    officer = django_user_model.objects.create_user("officer", password="x", is_staff=True)
-    officer.user_permissions.set(
-        Permission.objects.filter(codename__in=["view_person", "view_personal_data"])
-    )
+    officer = make_staff("officer", ["view_person", "view_personal_data"], regions=["350000000"])
     client.force_login(officer)
     assert person.iin in client.get(url(Person, "changelist")).content.decode()
 
