@@ -61,6 +61,24 @@ class RegionScopedMixin:
             field.queryset = in_regions_of(field.queryset, request.user)
         return field
 
+    def get_object(self, request, object_id, from_field=None):
+        # Another region's record answers as a missing one: nothing about it is revealed.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+    def ensure_visible(self, request, object_id):
+        """History of a record outside the user's regions is not shown, even once deleted."""
+        if StaffProfile.region_ids_of(request.user) is None:
+            return
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self.ensure_visible(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if field is not None:
@@ -79,24 +97,6 @@ class RegistryAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
-
-    def get_object(self, request, object_id, from_field=None):
-        # Another region's record answers as a missing one: nothing about it is revealed.
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404
-        return obj
-
-    def ensure_visible(self, request, object_id):
-        """History of a record outside the user's regions is not shown, even once deleted."""
-        if StaffProfile.region_ids_of(request.user) is None:
-            return
-        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
-            raise Http404
-
-    def history_view(self, request, object_id, extra_context=None):
-        self.ensure_visible(request, object_id)
-        return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self.ensure_visible(request, object_id)

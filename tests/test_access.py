@@ -1,0 +1,190 @@
+"""Every admin URL of every registered model, for every role, own region versus another.
+
+The walk reads the admin site's registry, so a model registered later is covered without edits;
+it fails if the fixture below has no record of it, which says to add one.
+"""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import RequestFactory
+from django.urls import reverse
+
+from memoranda.models import CommitmentReport, MemorandumDocument, Reminder
+from registry import roles
+from registry.models import Organization, Region, in_regions_of
+from tests.factories import (
+    CommitmentFactory,
+    MemorandumFactory,
+    OrganizationFactory,
+    PartyFactory,
+    PersonFactory,
+    PlacementFactory,
+    QuotaFactory,
+    SpecialWorkplaceFactory,
+)
+
+pytestmark = pytest.mark.django_db
+OWN, OTHER = "110000000", "350000000"  # Akmola, Karaganda
+
+
+def region_records(kato, tag):
+    """One record of every regional model in a region."""
+    region = Region.objects.get(kato=kato)
+    employer = OrganizationFactory(region=region, district=None, name_ru=f"ТОО «{tag}»")
+    partner = OrganizationFactory(region=region, district=None)
+    memorandum = MemorandumFactory(number=f"M-{tag}")
+    PartyFactory(memorandum=memorandum, organization=employer)
+    PartyFactory(memorandum=memorandum, organization=partner)
+    commitment = CommitmentFactory(memorandum=memorandum, responsible=employer)
+    CommitmentReport.objects.create(commitment=commitment, value=Decimal(1))
+    MemorandumDocument.objects.create(
+        memorandum=memorandum, file=SimpleUploadedFile(f"{tag}.pdf", b"%PDF-1.7 signed")
+    )
+    Reminder.objects.create(kind="overdue", event=f"overdue:{tag}", memorandum=memorandum)
+    quota = QuotaFactory(organization=employer)
+    person = PersonFactory(region=region)
+    SpecialWorkplaceFactory(organization=employer)
+    PlacementFactory(person=person, organization=employer, quota=quota)
+    return employer
+
+
+@pytest.fixture
+def world(settings, tmp_path, superuser):
+    settings.MEDIA_ROOT = tmp_path
+    region_records(OWN, "Своя")
+    region_records(OTHER, "Чужая")
+
+
+def request_for(user):
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    return request
+
+
+def own_and_other(model, user):
+    records = model._default_manager.order_by("pk")
+    own = in_regions_of(records, user).first()
+    other = records.exclude(pk__in=in_regions_of(records, user).values("pk")).first()
+    assert own is not None, f"add a {model.__name__} to region_records() in {__file__}"
+    if getattr(model, "REGION_LOOKUP", None):
+        assert other is not None, f"add a {model.__name__} of another region to the fixture"
+    return own, other
+
+
+def url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def expected(allowed):
+    return 200 if allowed else 403
+
+
+ROLE_NAMES = [roles.REGISTRY_EDITOR, roles.DEPARTMENT_HEAD, roles.PERSONAL_DATA_OFFICER]
+
+
+@pytest.mark.parametrize("role", [*ROLE_NAMES, roles.ADMINISTRATOR, None])
+def test_every_admin_url_answers_by_role_and_region(client, make_staff, world, role):
+    user = make_staff("staff", groups=[role] if role else [], regions=[OWN])
+    client.force_login(user)
+    request = request_for(user)
+    failures = []
+
+    def check(link, want):
+        got = client.get(link).status_code
+        if got != want:
+            failures.append(f"{link}: {got}, expected {want}")
+
+    for model, model_admin in admin.site._registry.items():
+        own, other = own_and_other(model, user)
+        can_view = model_admin.has_view_or_change_permission(request)
+        check(url(model, "changelist"), expected(can_view))
+        check(url(model, "add"), expected(model_admin.has_add_permission(request)))
+        check(url(model, "change", own.pk), expected(can_view))
+        check(
+            url(model, "delete", own.pk), expected(model_admin.has_delete_permission(request, own))
+        )
+        check(url(model, "history", own.pk), expected(can_view))
+        for view, permission in [
+            ("import", "has_import_permission"),
+            ("export", "has_export_permission"),
+        ]:
+            if hasattr(model_admin, permission):
+                check(url(model, view), expected(getattr(model_admin, permission)(request)))
+        if other is not None:
+            for view in ["change", "delete", "history"]:
+                check(url(model, view, other.pk), 404)
+            if can_view:
+                listed = client.get(url(model, "changelist"), {"all": ""}).context["cl"].result_list
+                if other in listed:
+                    failures.append(f"{model.__name__} list shows another region's record")
+    assert not failures, "\n".join(failures)
+
+
+def test_akmola_editor_cannot_reach_a_karaganda_organization_by_any_path(client, make_staff, world):
+    editor = make_staff("editor", groups=[roles.REGISTRY_EDITOR], regions=[OWN])
+    client.force_login(editor)
+    karaganda = Organization.objects.get(name_ru="ТОО «Чужая»")
+    assert client.get(url(Organization, "change", karaganda.pk)).status_code == 404
+    assert client.get(url(Organization, "history", karaganda.pk)).status_code == 404
+    listed = client.get(url(Organization, "changelist"), {"q": karaganda.bin}).context["cl"]
+    assert list(listed.result_list) == []
+    autocomplete = client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "quotas",
+            "model_name": "quota",
+            "field_name": "organization",
+            "term": "Чужая",
+        },
+    )
+    assert autocomplete.status_code == 200 and autocomplete.json()["results"] == []
+    export = client.post(url(Organization, "export"), {"format": "1", "resource": "0"})
+    assert karaganda.bin not in export.content.decode("utf-8-sig")
+    sheet = client.get(reverse("admin:quotas_quota_compliance"), {"year": 2026})
+    assert karaganda.bin not in sheet.content.decode()
+
+
+def test_import_refuses_rows_of_another_region_with_a_message(client, make_staff, world):
+    editor = make_staff("editor", groups=[roles.REGISTRY_EDITOR], regions=[OWN])
+    client.force_login(editor)
+    bin_ = "100540000008"
+    text = (
+        f"BIN,Full name (Russian),Organization kind,Region\n{bin_},ТОО «Тест»,enterprise,{OTHER}\n"
+    )
+    response = client.post(
+        url(Organization, "import"),
+        {"format": "1", "resource": "0", "import_file": SimpleUploadedFile("x.csv", text.encode())},
+    )
+    assert response.status_code == 200
+    problems = response.context["result"].problems
+    assert any("Карагандинская область" in str(p["message"]) for p in problems)
+    assert not Organization.objects.filter(bin=bin_).exists()
+
+
+def test_roles_are_groups_with_the_expected_rights():
+    editor = Group.objects.get(name=roles.REGISTRY_EDITOR).permissions.values_list(
+        "codename", flat=True
+    )
+    head = Group.objects.get(name=roles.DEPARTMENT_HEAD).permissions.values_list(
+        "codename", flat=True
+    )
+    officer = Group.objects.get(name=roles.PERSONAL_DATA_OFFICER).permissions.values_list(
+        "codename", flat=True
+    )
+    assert {"change_organization", "import_organization", "add_placement"} <= set(editor)
+    assert "delete_organization" not in editor and "view_personal_data" not in editor
+    assert {"view_quota", "export_quota"} <= set(head)
+    assert not any(code.startswith(("add_", "change_", "delete_")) for code in head)
+    assert "view_personal_data" in officer
+
+
+def test_role_sync_is_rerunnable():
+    from django.apps import apps
+
+    before = {g.name: g.permissions.count() for g in Group.objects.all()}
+    roles.sync_roles(apps)
+    assert {g.name: g.permissions.count() for g in Group.objects.all()} == before
