@@ -59,6 +59,38 @@ def sniff_delimiter(text):
         return max(CSV_DELIMITERS, key=header.count)
 
 
+ZIP_SIGNATURE = b"PK\x03\x04"
+# A workbook's XML compresses well, but not a thousandfold: more means a zip bomb.
+MAX_COMPRESSION_RATIO = 200
+
+
+def check_workbook_archive(data):
+    """Refuse what is not an XLSX workbook, or would unpack to far more than it weighs."""
+    from django.conf import settings
+
+    if not data.startswith(ZIP_SIGNATURE):
+        if b"\x00" not in data[:4096] and data[:1] != b"\xd0":
+            raise SpreadsheetError(
+                _("This looks like a text (CSV) file, not an XLSX workbook: choose the CSV format.")
+            )
+        raise SpreadsheetError(_("This is not a readable XLSX file."))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except zipfile.BadZipFile as error:
+        raise SpreadsheetError(_("This is not a readable XLSX file.")) from error
+    if not any(entry.filename == "xl/workbook.xml" for entry in entries):
+        raise SpreadsheetError(_("This archive is not an XLSX workbook."))
+    unpacked = sum(entry.file_size for entry in entries)
+    if unpacked > settings.IMPORT_MAX_UNPACKED_SIZE or unpacked > MAX_COMPRESSION_RATIO * max(
+        len(data), 1
+    ):
+        raise SpreadsheetError(
+            _("This workbook unpacks to %(size)d MB, too much to import safely.")
+            % {"size": unpacked // (1024 * 1024)}
+        )
+
+
 class CSV(base_formats.CSV):
     """CSV in UTF-8, UTF-8 with BOM or Windows-1251, `;`, `,` or tab separated."""
 
@@ -70,6 +102,10 @@ class CSV(base_formats.CSV):
         return "rb"
 
     def create_dataset(self, in_stream, **kwargs):
+        if isinstance(in_stream, bytes) and in_stream.startswith(ZIP_SIGNATURE):
+            raise SpreadsheetError(
+                _("This looks like an XLSX workbook, not a CSV file: choose the XLSX format.")
+            )
         text = decode_text(in_stream)
         if "\x00" in text:
             raise SpreadsheetError(_("This is not a text CSV file."))
@@ -103,28 +139,44 @@ class XLSX(base_formats.XLSX):
 
     def create_dataset(self, in_stream):
         import openpyxl
+        from defusedxml import DefusedXmlException
         from openpyxl.utils.exceptions import InvalidFileException
 
+        check_workbook_archive(in_stream)
+        unreadable = (
+            InvalidFileException,
+            zipfile.BadZipFile,
+            DefusedXmlException,
+            KeyError,
+            OSError,
+            ValueError,
+        )
         try:
             book = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+            try:
+                return self.read_first_sheet(book)
+            finally:
+                book.close()
+        except SpreadsheetError:
+            raise
+        except unreadable as error:
             raise SpreadsheetError(_("This is not a readable XLSX file.")) from error
-        try:
-            rows = book.worksheets[0].iter_rows(values_only=True)
-            headers = next(rows, None)
-            if not headers:
-                raise SpreadsheetError(_("The file is empty."))
-            headers = ["" if cell is None else str(cell).strip() for cell in headers]
-            while headers and not headers[-1]:
-                headers.pop()
-            dataset = tablib.Dataset(headers=headers)
-            width = len(headers)
-            for row in rows:
-                row = list(row[:width]) + [None] * (width - len(row))
-                if any(cell not in (None, "") for cell in row):
-                    dataset.append(row)
-        finally:
-            book.close()
+
+    @staticmethod
+    def read_first_sheet(book):
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        headers = next(rows, None)
+        if not headers:
+            raise SpreadsheetError(_("The file is empty."))
+        headers = ["" if cell is None else str(cell).strip() for cell in headers]
+        while headers and not headers[-1]:
+            headers.pop()
+        dataset = tablib.Dataset(headers=headers)
+        width = len(headers)
+        for row in rows:
+            row = list(row[:width]) + [None] * (width - len(row))
+            if any(cell not in (None, "") for cell in row):
+                dataset.append(row)
         return dataset
 
     def export_data(self, dataset, **kwargs):

@@ -32,9 +32,12 @@ class ValidatedFactory(factory.django.DjangoModelFactory):
 
 
 def valid_bin(number):
-    """A distinct valid BIN for each n: a resident legal entity registered in May 2010."""
+    """A distinct valid BIN for each n: a resident legal entity registered in June 2012.
+
+    The sample files in tests/*/data use May 2010 BINs, so factories never collide with them.
+    """
     for attribute in "0123":
-        candidate = complete_identifier(f"10054{attribute}{number:05d}")
+        candidate = complete_identifier(f"12064{attribute}{number:05d}")
         if candidate:
             return candidate
     raise AssertionError(f"no valid BIN for serial {number}")

@@ -10,7 +10,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from memoranda.models import CommitmentReport, MemorandumDocument, Reminder
@@ -57,6 +57,12 @@ def world(settings, tmp_path, superuser):
     settings.MEDIA_ROOT = tmp_path
     region_records(OWN, "Своя")
     region_records(OTHER, "Чужая")
+    # A good login then a failed one leave the records the lockout admin lists (in this
+    # order: a success clears earlier failures).
+    visitor = Client()
+    login = reverse("admin:login")
+    visitor.post(login, {"username": superuser.username, "password": "x"})
+    visitor.post(login, {"username": superuser.username, "password": "wrong"})
 
 
 def request_for(user):

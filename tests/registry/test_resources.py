@@ -239,3 +239,48 @@ def test_xlsx_export_survives_control_characters_in_text(admin_client):
     OrganizationFactory(notes="bell\x07 and form feed\x0c")
     book = openpyxl.load_workbook(io.BytesIO(export(admin_client, XLSX)))
     assert book.active.max_row == 2
+
+
+def zipped(entries, compression=None):
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression or zipfile.ZIP_DEFLATED) as archive:
+        for name, content in entries.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked():
+    bomb = zipped(
+        {"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": b"0" * 50_000_000}
+    )
+    assert len(bomb) < 100_000
+    with translation.override("en"), pytest.raises(ValueError, match="MB"):
+        read(bomb, XLSX)
+
+
+def test_an_xml_entity_bomb_in_a_workbook_is_refused():
+    source = io.BytesIO((DATA / "organizations.xlsx").read_bytes())
+    import zipfile
+
+    with zipfile.ZipFile(source) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+    )
+    workbook = entries["xl/workbook.xml"]
+    if workbook.startswith(b"<?xml"):
+        workbook = workbook.split(b"?>", 1)[1]
+    entries["xl/workbook.xml"] = laughs + workbook
+    with pytest.raises(ValueError):
+        read(zipped(entries), XLSX)
+
+
+def test_a_csv_uploaded_as_xlsx_and_the_reverse_say_which_format_to_choose():
+    with translation.override("en"):
+        with pytest.raises(ValueError, match="choose the CSV format"):
+            read((DATA / "organizations_utf8.csv").read_bytes(), XLSX)
+        with pytest.raises(ValueError, match="choose the XLSX format"):
+            read((DATA / "organizations.xlsx").read_bytes(), CSV)
