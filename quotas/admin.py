@@ -20,6 +20,7 @@ from .models import (
     MASK,
     EmploymentMeasure,
     Person,
+    PersonalDataExport,
     Placement,
     Quota,
     QuotaCategory,
@@ -249,6 +250,19 @@ def shows_personal_data(request):
 
 
 class PersonalDataExportMixin:
+    """Exports of people's data: masked without the right, and always recorded."""
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        data = super().get_export_data(file_format, request, queryset, **kwargs)
+        PersonalDataExport.objects.create(
+            user=request.user,
+            what=str(self.model._meta.verbose_name_plural),
+            filters=request.GET.urlencode(),
+            row_count=queryset.count(),
+            unmasked=shows_personal_data(request),
+        )
+        return data
+
     def get_export_resource_kwargs(self, request, **kwargs):
         return {
             **super().get_export_resource_kwargs(request, **kwargs),
@@ -410,3 +424,28 @@ class PlacementAdmin(PersonalDataExportMixin, RegistryAdmin):
             "regions": Region.objects.all(),
         }
         return TemplateResponse(request, "admin/quotas/placement/measures.html", context)
+
+
+@admin.register(PersonalDataExport)
+class PersonalDataExportAdmin(admin.ModelAdmin):
+    """Administrators only: the audit of who took people's data out of the system."""
+
+    list_display = ["exported_at", "user", "what", "row_count", "unmasked", "filters"]
+    list_select_related = ["user"]
+    list_filter = ["unmasked", "what"]
+    date_hierarchy = "exported_at"
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

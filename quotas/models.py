@@ -7,6 +7,7 @@ personal data they carry is guarded by this app's permission alone.
 import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -765,3 +766,31 @@ def mask_iin(iin):
 
 
 MASK = "••••"
+
+
+class PersonalDataExport(models.Model):
+    """A record that someone exported people's data: who, when, what, with which filters."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="personal_data_exports",
+        verbose_name=_("user"),
+    )
+    exported_at = models.DateTimeField(_("exported at"), default=timezone.now)
+    what = models.CharField(_("what"), max_length=64)
+    filters = models.TextField(_("filters"), blank=True)
+    row_count = models.PositiveIntegerField(_("rows"))
+    unmasked = models.BooleanField(
+        _("with IIN, birth date and disability"),
+        help_text=_("Whether the file held personal data in full or masked."),
+    )
+
+    class Meta:
+        ordering = ["-exported_at"]
+        verbose_name = _("export of personal data")
+        verbose_name_plural = _("exports of personal data")
+        default_permissions = ("view",)
+
+    def __str__(self):
+        return f"{self.user} · {self.what} · {self.exported_at:%d.%m.%Y %H:%M}"

@@ -1,7 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
@@ -16,6 +16,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import resources
 from .formats import FORMATS, SpreadsheetError
+from .forms import ConcurrentEditForm
 from .models import (
     District,
     LegalForm,
@@ -92,6 +93,7 @@ class RegistryAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
     formats = FORMATS
     import_form_class = LimitedImportForm
     change_list_template = "admin/change_list_with_reports.html"
+    form = ConcurrentEditForm
     # Report pages of this model, as (title, URL name), linked from its changelist.
     report_links = []
     show_full_result_count = False
@@ -101,6 +103,13 @@ class RegistryAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self.ensure_visible(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if "edit_version" in flatten_fieldsets(fieldsets):
+            return fieldsets
+        # Admins with their own fieldsets still carry the version the form was opened at.
+        return [*fieldsets, (None, {"fields": ["edit_version"], "classes": ["hidden"]})]
 
     def changelist_view(self, request, extra_context=None):
         links = [(title, reverse(f"admin:{name}")) for title, name in self.report_links]

@@ -14,6 +14,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from memoranda.models import CommitmentReport, MemorandumDocument, Reminder
+from quotas.models import PersonalDataExport
 from registry import roles
 from registry.models import Organization, Region, in_regions_of
 from tests.factories import (
@@ -63,6 +64,7 @@ def world(settings, tmp_path, superuser):
     login = reverse("admin:login")
     visitor.post(login, {"username": superuser.username, "password": "x"})
     visitor.post(login, {"username": superuser.username, "password": "wrong"})
+    PersonalDataExport.objects.create(user=superuser, what="people", row_count=1, unmasked=False)
 
 
 def request_for(user):

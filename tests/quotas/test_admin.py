@@ -288,3 +288,24 @@ def test_department_head_downloads_the_sheet_in_kazakh(admin_client):
     assert "Қарағанды облысы" in flat
     assert "Квота бойынша орындар" in flat
     assert "Барлығы" in flat
+
+
+def test_every_export_of_people_is_recorded_and_only_administrators_see_the_record(
+    client, make_staff, superuser
+):
+    from quotas.models import PersonalDataExport
+
+    PersonFactory.create_batch(3)
+    clerk = make_staff("clerk", ["view_person", "export_person"], regions=["350000000"])
+    client.force_login(clerk)
+    fields = {f"personresource_{name}": "on" for name in ["iin", "full_name"]}
+    response = client.post(
+        url(Person, "export") + "?sex__exact=male", {"format": "1", "resource": "0", **fields}
+    )
+    assert response.status_code == 200
+    record = PersonalDataExport.objects.get()
+    assert (record.user, record.row_count, record.unmasked) == (clerk, 3, False)
+    assert record.filters == "sex__exact=male"
+    assert client.get(reverse("admin:quotas_personaldataexport_changelist")).status_code == 403
+    client.force_login(superuser)
+    assert client.get(reverse("admin:quotas_personaldataexport_changelist")).status_code == 200

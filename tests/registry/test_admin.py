@@ -231,3 +231,57 @@ def test_admin_index_names_the_apps_in_kazakh(admin_client):
     content = admin_client.get(reverse("admin:index")).content.decode()
     assert "Ұйымдар тізілімі" in content
     assert "Registry" not in content
+
+
+def form_data(organization, **changes):
+    data = {
+        **{
+            name: getattr(organization, name) or ""
+            for name in [
+                *["bin", "name_ru", "name_kk", "short_name", "settlement", "address"],
+                *["oked", "size_class", "contact_person", "phone", "email", "notes"],
+            ]
+        },
+        "legal_form": organization.legal_form_id,
+        "kind": organization.kind_id,
+        "region": organization.region_id,
+        "district": organization.district_id,
+        "headcount": organization.headcount,
+        "headcount_date": "",
+        "status": "active",
+        "liquidated_on": "",
+        "memorandum_parties-TOTAL_FORMS": "0",
+        "memorandum_parties-INITIAL_FORMS": "0",
+    }
+    return {**data, **changes}
+
+
+def test_second_save_on_a_stale_form_is_refused_and_says_what_changed(client, make_staff):
+    organization = OrganizationFactory(headcount=100)
+    first, second = (
+        make_staff(name, ["view_organization", "change_organization"], regions=["350000000"])
+        for name in ("first", "second")
+    )
+    change = url(Organization, "change", organization.pk)
+    client.force_login(first)
+    version = client.get(change).context["adminform"].form["edit_version"].value()
+    assert (
+        client.post(
+            change, form_data(organization, headcount=150, edit_version=version)
+        ).status_code
+        == 302
+    )
+    client.force_login(second)
+    response = client.post(
+        change,
+        form_data(organization, notes="моя правка", edit_version=version),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    errors = str(response.context["adminform"].form.non_field_errors())
+    assert "first" in errors and "100 → 150" in errors
+    organization.refresh_from_db()
+    assert (organization.headcount, organization.notes) == (150, "")
+    fresh = client.get(change).context["adminform"].form["edit_version"].value()
+    response = client.post(change, form_data(organization, notes="моя правка", edit_version=fresh))
+    assert response.status_code == 302
