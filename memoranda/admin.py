@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.forms.models import BaseInlineFormSet
@@ -246,7 +247,8 @@ class MemorandumAdmin(RegistryAdmin):
     ]
     search_fields = ["number"]
     search_help_text = _("Registration number, title, or a party's name or BIN.")
-    autocomplete_fields = ["signed_region", "curator"]
+    # Curators are chosen from a short list of active staff: editors may not browse users.
+    autocomplete_fields = ["signed_region"]
     readonly_fields = ["status_display", "fulfilment_display"]
     object_history_template = "admin/memoranda/memorandum/object_history.html"
     fieldsets = [
@@ -276,6 +278,11 @@ class MemorandumAdmin(RegistryAdmin):
             "admin/js/jquery.init.js",
             "admin/js/autocomplete.js",
         ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "curator":
+            kwargs["queryset"] = get_user_model().objects.filter(is_staff=True, is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_inlines(self, request, obj):
         # Commitments name a party as responsible, so the parties are saved first.

@@ -83,6 +83,14 @@ def own_and_other(model, user):
     return own, other
 
 
+def autocomplete_sources(model):
+    """Every (admin model, field) whose form picks a `model` through autocomplete."""
+    for source, source_admin in admin.site._registry.items():
+        for name in getattr(source_admin, "autocomplete_fields", ()):
+            if source._meta.get_field(name).related_model is model:
+                yield source, name
+
+
 def url(model, view, *args):
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
@@ -122,6 +130,27 @@ def test_every_admin_url_answers_by_role_and_region(client, make_staff, world, r
         ]:
             if hasattr(model_admin, permission):
                 check(url(model, view), expected(getattr(model_admin, permission)(request)))
+        for source, field in autocomplete_sources(model):
+            answer = client.get(
+                reverse("admin:autocomplete"),
+                {
+                    "app_label": source._meta.app_label,
+                    "model_name": source._meta.model_name,
+                    "field_name": field,
+                    "term": "",
+                },
+            )
+            want = expected(can_view)
+            if answer.status_code != want:
+                failures.append(
+                    f"autocomplete of {model.__name__}: {answer.status_code}, expected {want}"
+                )
+            elif (
+                answer.status_code == 200
+                and other is not None
+                and str(other.pk) in {r["id"] for r in answer.json()["results"]}
+            ):
+                failures.append(f"autocomplete of {model.__name__} offers another region's record")
         if other is not None:
             for view in ["change", "delete", "history"]:
                 check(url(model, view, other.pk), 404)
