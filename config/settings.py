@@ -75,7 +75,7 @@ else:
 INSTALLED_APPS = [
     # First, so that its templates override the admin's and import-export's.
     "config",
-    "django.contrib.admin",
+    "config.apps.JumysAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

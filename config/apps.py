@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+# Imported as a module: a class imported by name would count as a second default config.
+from django.contrib.admin import apps as admin_apps
+
+
+class ConfigConfig(AppConfig):
+    """The project's own app: templates, static files and the admin site."""
+
+    name = "config"
+    default = True
+
+
+class JumysAdminConfig(admin_apps.AdminConfig):
+    default = False
+    default_site = "config.admin_site.JumysAdminSite"
