@@ -1,6 +1,6 @@
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
@@ -123,6 +123,22 @@ class RegistryAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
             raise PermissionDenied
         data = self.get_data_for_export(request, queryset, force_native_type=True, **kwargs)
         return file_format.export_data(data)
+
+    def add_success_message(self, result, request):
+        messages.success(
+            request,
+            _(
+                "Import finished in %(seconds).1f s: %(new)d new, %(updated)d updated, "
+                "%(unchanged)d unchanged %(what)s."
+            )
+            % {
+                "seconds": getattr(result, "seconds", 0),
+                "new": result.totals["new"],
+                "updated": result.totals["update"],
+                "unchanged": result.totals["skip"],
+                "what": self.model._meta.verbose_name_plural,
+            },
+        )
 
     def add_data_read_fail_error_to_form(self, form, error):
         if isinstance(error, SpreadsheetError | ImportFileError):

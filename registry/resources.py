@@ -1,5 +1,7 @@
 """Import and export of the registry, and the base every spreadsheet resource builds on."""
 
+import time
+
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import translation
@@ -36,6 +38,8 @@ class SpreadsheetResource(resources.ModelResource):
     """
 
     column_synonyms = {}
+    # Called as progress(rows_done, rows_total) while a file is imported, e.g. by a command.
+    progress = None
 
     class Meta:
         skip_unchanged = True
@@ -64,6 +68,8 @@ class SpreadsheetResource(resources.ModelResource):
         return aliases
 
     def before_import(self, dataset, **kwargs):
+        self.started = time.monotonic()
+        self.rows_total = len(dataset)
         user = kwargs.get("user")
         # None: every region; a user importing from the admin is held to their regions.
         self.allowed_region_ids = StaffProfile.region_ids_of(user) if user else None
@@ -157,9 +163,15 @@ class SpreadsheetResource(resources.ModelResource):
             _("Imported from %(file)s") % {"file": file_name} if file_name else _("Imported")
         )
 
+    def after_import_row(self, row, row_result, **kwargs):
+        super().after_import_row(row, row_result, **kwargs)
+        if self.progress is not None:
+            self.progress(kwargs.get("row_number", 0), getattr(self, "rows_total", 0))
+
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
         result.problems = self.describe_problems(result)
+        result.seconds = time.monotonic() - getattr(self, "started", time.monotonic())
 
     def describe_problems(self, result):
         """Every invalid cell as (file line, column, value, reason): what staff need to fix it."""

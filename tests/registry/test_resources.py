@@ -284,3 +284,35 @@ def test_a_csv_uploaded_as_xlsx_and_the_reverse_say_which_format_to_choose():
             read((DATA / "organizations_utf8.csv").read_bytes(), XLSX)
         with pytest.raises(ValueError, match="choose the XLSX format"):
             read((DATA / "organizations.xlsx").read_bytes(), CSV)
+
+
+def test_import_command_shows_progress_and_a_summary(capsys):
+    from django.core.management import call_command
+
+    call_command("import_spreadsheet", "organizations", str(DATA / "organizations.xlsx"))
+    captured = capsys.readouterr()
+    assert "100% 3/3 rows" in captured.err
+    assert "Imported 3 rows in" in captured.out and "3 new, 0 updated, 0 unchanged" in captured.out
+    call_command("import_spreadsheet", "organizations", str(DATA / "organizations.xlsx"))
+    assert "0 new, 0 updated, 3 unchanged" in capsys.readouterr().out
+
+
+def test_import_command_lists_problems_and_writes_nothing(capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command(
+            "import_spreadsheet", "organizations", str(DATA / "organizations_bad_rows.csv")
+        )
+    assert "line 3" in capsys.readouterr().err
+    assert Organization.objects.count() == 0
+
+
+def test_admin_import_reports_time_and_counts(admin_client):
+    response = upload(admin_client, DATA / "organizations.xlsx")
+    assert response.context["result"].seconds >= 0
+    confirm = response.context["confirm_form"]
+    response = admin_client.post(PROCESS_URL, {**confirm.initial, "resource": "0"}, follow=True)
+    text = " ".join(str(m) for m in response.context["messages"])
+    assert "3" in text and " s" in text
