@@ -4,15 +4,21 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install messages lint db
+.PHONY: run test install messages lint db browser
 
 run: install messages db
 	@echo "Serving the admin at http://$(HOST)/admin/"
 	$(BIN)/python manage.py runserver $(HOST)
 
-test: install messages lint
+test: install messages lint browser
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not browser"
+	$(BIN)/pytest -m browser
+
+# Debian's Chromium for the browser journeys (Playwright cannot download its own here).
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+		|| { echo "chromium not found: install it (apt-get install chromium) for the browser tests"; exit 1; }
 
 install: $(INSTALLED)
 

@@ -3,10 +3,13 @@ from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
-def keep_roles_in_step(sender, apps, **kwargs):
+def keep_roles_in_step(sender, apps=None, **kwargs):
+    from django.apps import apps as installed_apps
+
     from .roles import sync_roles
 
-    sync_roles(apps)
+    # A test database's flush sends the signal without the migration state: use the live apps.
+    sync_roles(apps or installed_apps)
 
 
 class RegistryConfig(AppConfig):
