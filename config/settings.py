@@ -174,7 +174,9 @@ LANGUAGES = [
     ("kk", _("Kazakh")),
     ("en", _("English")),
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's own catalogues, then Kazakh for Django's and the apps' strings their own
+# catalogues leave untranslated.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "vendor"]
 USE_I18N = True
 FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Asia/Almaty"

@@ -169,7 +169,8 @@ class CommitmentProgressMixin:
 
     @admin.display(description=_("achieved"), ordering="achieved")
     def achieved(self, commitment):
-        return getattr(commitment, "achieved", None)
+        achieved = getattr(commitment, "achieved", None)
+        return "—" if achieved is None else achieved
 
     @admin.display(description=_("fulfilment, %"), ordering="fulfilment")
     def fulfilment_display(self, commitment):
@@ -225,7 +226,7 @@ class MemorandumAdmin(RegistryAdmin):
     resource_classes = [resources.PartyResource, resources.MemorandumExportResource]
     list_display = [
         "number",
-        "title",
+        "title_display",
         "kind",
         "signed_on",
         "valid_until",
@@ -234,7 +235,7 @@ class MemorandumAdmin(RegistryAdmin):
         "fulfilment_display",
         "curator",
     ]
-    list_display_links = ["number", "title"]
+    list_display_links = ["number", "title_display"]
     list_select_related = ["curator"]
     list_filter = [
         StatusFilter,
@@ -295,6 +296,10 @@ class MemorandumAdmin(RegistryAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         return queryset.search(search_term), False
+
+    @admin.display(description=_("title"), ordering="title_ru")
+    def title_display(self, memorandum):
+        return memorandum.title
 
     @admin.display(description=_("status"), ordering="status")
     def status_display(self, memorandum):

@@ -11,7 +11,9 @@ class ConcurrentEditForm(forms.ModelForm):
     a newer one by the time it is saved, nothing is written and the message says what changed.
     """
 
-    edit_version = forms.CharField(widget=forms.HiddenInput, required=False)
+    edit_version = forms.CharField(
+        label=_("version of the record"), widget=forms.HiddenInput, required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

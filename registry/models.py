@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -248,7 +248,8 @@ class SizeClass(models.TextChoices):
 
 
 class OrganizationStatus(models.TextChoices):
-    ACTIVE = "active", _("active")
+    # In context: Django's own "active" labels a user account, and must stay apart.
+    ACTIVE = "active", pgettext_lazy("organization status", "active")
     LIQUIDATED = "liquidated", _("liquidated")
 
 
