@@ -8,6 +8,8 @@ class JumysAdminSite(admin.AdminSite):
     site_header = _("Jumys: registries of employment partners")
     site_title = _("Jumys")
     index_title = _("Registries")
+    # A 1366-pixel laptop has no room for the app list beside a list and its filters.
+    enable_nav_sidebar = False
 
     def index(self, request, extra_context=None):
         user = request.user

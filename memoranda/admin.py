@@ -183,7 +183,7 @@ class CommitmentProgressMixin:
         return CommitmentStatus(status).label if status else "—"
 
 
-class CommitmentInline(RegionScopedMixin, CommitmentProgressMixin, admin.TabularInline):
+class CommitmentInline(RegionScopedMixin, CommitmentProgressMixin, admin.StackedInline):
     model = Commitment
     extra = 0
     show_change_link = True
@@ -227,7 +227,6 @@ class MemorandumAdmin(RegistryAdmin):
     list_display = [
         "number",
         "title_display",
-        "kind",
         "signed_on",
         "valid_until",
         "status_display",
@@ -339,9 +338,8 @@ class CommitmentAdmin(CommitmentProgressMixin, RegistryAdmin):
     resource_classes = [resources.CommitmentExportResource]
     list_display = [
         "text_summary",
-        "memorandum",
+        "memorandum_number",
         "responsible",
-        "indicator",
         "target",
         "achieved",
         "fulfilment_display",
@@ -356,6 +354,10 @@ class CommitmentAdmin(CommitmentProgressMixin, RegistryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_progress()
+
+    @admin.display(description=_("registration number"), ordering="memorandum__number")
+    def memorandum_number(self, commitment):
+        return commitment.memorandum.number
 
     @admin.display(description=_("commitment"))
     def text_summary(self, commitment):

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import XLSX as StockXLSX
 from import_export.forms import ImportForm
@@ -215,7 +216,6 @@ class OrganizationAdmin(RegistryAdmin):
         "region",
         "district",
         "headcount",
-        "size_class",
         "status",
     ]
     list_display_links = ["bin", "display_name"]
@@ -254,7 +254,10 @@ class OrganizationAdmin(RegistryAdmin):
     def display_name(self, organization):
         return organization.display_name
 
-    @admin.display(description=_("legal form"), ordering="legal_form__abbr_ru")
+    # The abbreviation the column shows, so a narrow column: ОПФ / ҰҚН.
+    @admin.display(
+        description=pgettext_lazy("short column", "legal form"), ordering="legal_form__abbr_ru"
+    )
     def legal_form_abbreviation(self, organization):
         return organization.legal_form.abbreviation if organization.legal_form else ""
 

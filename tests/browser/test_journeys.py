@@ -113,3 +113,42 @@ def test_dashboard_draws_its_charts(logged_in, shot):
     shot("08-dashboard")
     assert page.locator("svg.chart").count() >= 2
     assert page.locator("svg.chart rect").count() > 2
+
+
+OVERFLOW = """() => {
+  const wide = [...document.querySelectorAll('.results, .tabular, .inline-group')]
+    .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.className || e.id);
+  return [document.documentElement.scrollWidth, wide];
+}"""
+
+
+def test_pages_fit_a_1366_pixel_screen_in_russian_and_kazakh(logged_in, shot):
+    from tests.factories import CommitmentFactory, memorandum_with_parties
+
+    page = logged_in
+    memorandum, _parties = memorandum_with_parties(
+        title_ru="О сотрудничестве в сфере занятости и повышения социальной жизни населения района"
+    )
+    CommitmentFactory(memorandum=memorandum)
+    QuotaFactory(
+        organization=OrganizationFactory(name_ru="ТОО «Очень длинное наименование работодателя»")
+    )
+    paths = [
+        "/admin/",
+        "/admin/registry/organization/",
+        "/admin/memoranda/memorandum/",
+        f"/admin/memoranda/memorandum/{memorandum.pk}/change/",
+        "/admin/memoranda/commitment/",
+        "/admin/quotas/quota/",
+        "/admin/quotas/placement/",
+        "/admin/quotas/specialworkplace/",
+    ]
+    for language in ["ru", "kk"]:
+        page.goto(page.base + "/admin/")
+        page.select_option("#language-switch-select", language)
+        page.wait_for_selector(f"html[lang={language}]")
+        for path in paths:
+            page.goto(page.base + path)
+            width, wide = page.evaluate(OVERFLOW)
+            assert width <= 1366 and not wide, f"{language} {path}: {width}px, {wide}"
+    shot("09-fits-1366")
