@@ -1,0 +1,320 @@
+"""Deterministic synthetic data at national proportions, written through bulk paths.
+
+PostgreSQL takes the rows through COPY, SQLite through bulk inserts. Every row also gets its
+history record ("created"), as an import would leave. Valid BINs and IINs, every region and
+district. For benchmarks, not for a database people work in.
+"""
+
+import datetime
+import random
+import sys
+import time
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+from django.utils import timezone
+
+from quotas.models import EmploymentMeasure, Person, Placement, Quota, QuotaCategory
+from registry.models import (
+    District,
+    LegalForm,
+    OkedSection,
+    Organization,
+    OrganizationKind,
+    Region,
+    SizeClass,
+    normalize_for_search,
+)
+from registry.validators import complete_identifier
+
+BATCH = 20_000
+SURNAMES = ["Ахметов", "Серикова", "Ким", "Иванова", "Нургалиев", "Омарова", "Садыков"]
+WORDS = [
+    "Алтын",
+    "Сарыарка",
+    "Береке",
+    "Нур",
+    "Кайнар",
+    "Асыл",
+    "Жетысу",
+    "Степь",
+    "Достык",
+    "Самал",
+    "Байтерек",
+    "Шапагат",
+    "Бирлик",
+    "Талап",
+    "Есиль",
+    "Тау",
+    "Жасыл",
+    "Кокше",
+    "Арман",
+    "Болашак",
+    "Сункар",
+    "Акжол",
+    "Мерей",
+    "Кемел",
+]
+TAILS = ["Строй", "Агро", "Транс", "Сервис", "Групп", "Инвест", "Трейд", "Пром", "Энерго", "Мед"]
+
+
+class Command(BaseCommand):
+    help = "Generate synthetic organizations, quotas, people and placements for benchmarks."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--organizations", type=int, default=0)
+        parser.add_argument("--quotas", type=int, default=0)
+        parser.add_argument("--persons", type=int, default=0)
+        parser.add_argument("--placements", type=int, default=0)
+        parser.add_argument("--seed", type=int, default=1)
+
+    def handle(self, *args, organizations, quotas, persons, placements, seed, **options):
+        self.rng = random.Random(seed)
+        self.now = timezone.now()
+        self.written = 0
+        started = time.monotonic()
+        with transaction.atomic():
+            if organizations:
+                self.organizations(organizations)
+            if quotas:
+                self.quotas(quotas)
+            if persons:
+                self.persons(persons)
+            if placements:
+                self.placements(placements)
+        seconds = time.monotonic() - started
+        self.stderr.write("")
+        self.stdout.write(
+            f"Wrote {self.written} rows (history included) in {seconds:.1f} s: "
+            f"{self.written / max(seconds, 1e-9):,.0f} rows/s."
+        )
+
+    # Writing
+
+    def next_id(self, model):
+        last = model._base_manager.order_by("-pk").values_list("pk", flat=True).first()
+        return (last or 0) + 1
+
+    def write(self, model, rows, label):
+        """Rows (dicts by column name, ids included) and their "created" history records."""
+        history = model.history.model
+        history_rows = (
+            {
+                **row,
+                "history_date": self.now,
+                "history_change_reason": "generate_scale",
+                "history_type": "+",
+                "history_user_id": None,
+            }
+            for row in rows
+        )
+        total = len(rows)
+        self.copy(model, rows, label, total)
+        self.copy(history, list(history_rows), f"{label} history", total)
+
+    def copy(self, model, rows, label, total):
+        columns = [
+            field.column
+            for field in model._meta.concrete_fields
+            if not (field.primary_key and field.column == "history_id")
+        ]
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                names = ", ".join(connection.ops.quote_name(c) for c in columns)
+                with cursor.cursor.copy(
+                    f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN"
+                ) as copy:
+                    for done, row in enumerate(rows, 1):
+                        copy.write_row([row.get(column) for column in columns])
+                        if done % BATCH == 0:
+                            self.progress(label, done, total)
+            else:
+                placeholders = ", ".join(["%s"] * len(columns))
+                names = ", ".join(connection.ops.quote_name(c) for c in columns)
+                quoted = connection.ops.quote_name(table)
+                sql = f"INSERT INTO {quoted} ({names}) VALUES ({placeholders})"
+                for start in range(0, total, BATCH):
+                    chunk = rows[start : start + BATCH]
+                    cursor.executemany(sql, [[row.get(c) for c in columns] for row in chunk])
+                    self.progress(label, min(start + BATCH, total), total)
+        self.progress(label, total, total)
+        self.written += total
+        if connection.vendor == "postgresql" and model._meta.pk.column == "id":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+                    f"(SELECT MAX(id) FROM {connection.ops.quote_name(table)}))",
+                    [table],
+                )
+
+    def progress(self, label, done, total, width=30):
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\r{label:<22} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    # Data
+
+    def bins(self):
+        for year in range(0, 25):
+            for month in range(1, 13):
+                for serial in range(100_000):
+                    number = complete_identifier(f"{year:02d}{month:02d}40{serial:05d}")
+                    if number:
+                        yield number
+
+    def organizations(self, count):
+        existing = set(Organization.objects.values_list("bin", flat=True))
+        districts = {}
+        for district in District.objects.all():
+            districts.setdefault(district.region_id, []).append(district.pk)
+        regions = list(Region.objects.values_list("pk", flat=True))
+        forms = list(LegalForm.objects.values_list("pk", "abbr_ru"))
+        enterprise = OrganizationKind.objects.get(code="enterprise").pk
+        kinds = list(OrganizationKind.objects.values_list("pk", flat=True))
+        sections = list(OkedSection.objects.values_list("pk", "first_division"))
+        bins = (number for number in self.bins() if number not in existing)
+        next_id = self.next_id(Organization)
+        rows = []
+        for index in range(count):
+            form_id, abbr = self.rng.choice(forms)
+            region = regions[index % len(regions)]
+            name = f"{abbr} «{self.rng.choice(WORDS)} {self.rng.choice(TAILS)}-{index}»"
+            headcount = int(self.rng.paretovariate(1.2) * 8)
+            section_id, division = self.rng.choice(sections)
+            number = next(bins)
+            rows.append(
+                {
+                    "id": next_id + index,
+                    "bin": number,
+                    "name_ru": name,
+                    "name_kk": "",
+                    "short_name": "",
+                    "legal_form_id": form_id,
+                    "kind_id": enterprise if self.rng.random() < 0.9 else self.rng.choice(kinds),
+                    "region_id": region,
+                    "district_id": self.rng.choice(districts.get(region, [None])),
+                    "settlement": "",
+                    "address": "",
+                    "oked": f"{division:02d}.10",
+                    "oked_section_id": section_id,
+                    "size_class": SizeClass.by_headcount(headcount),
+                    "headcount": headcount,
+                    "headcount_date": datetime.date(2026, 1, 1),
+                    "contact_person": "",
+                    "phone": "",
+                    "email": "",
+                    "status": "active",
+                    "liquidated_on": None,
+                    "notes": "",
+                    "search_text": normalize_for_search(f"{number} {name}"),
+                    "created_at": self.now,
+                    "updated_at": self.now,
+                }
+            )
+        self.write(Organization, rows, "organizations")
+
+    def quotas(self, count):
+        category = QuotaCategory.objects.get(code="disability")
+        taken = set(
+            Quota.objects.filter(category=category, year=2026).values_list(
+                "organization", flat=True
+            )
+        )
+        employers = (
+            Organization.objects.filter(headcount__gte=50, kind__code="enterprise")
+            .exclude(pk__in=taken)
+            .order_by("pk")
+            .values_list("pk", "headcount")[:count]
+        )
+        next_id = self.next_id(Quota)
+        rows = []
+        for index, (organization, headcount) in enumerate(employers):
+            percent = Decimal(2 if headcount <= 100 else 3 if headcount <= 250 else 4)
+            rows.append(
+                {
+                    "id": next_id + index,
+                    "organization_id": organization,
+                    "year": 2026,
+                    "category_id": category.pk,
+                    "resolution_number": "1",
+                    "resolution_date": datetime.date(2026, 1, 15),
+                    "headcount": headcount,
+                    "excluded_headcount": 0,
+                    "disabled_employees": None,
+                    "percent": percent,
+                    "computed_places": category.places_for(headcount, percent),
+                    "stated_places": None,
+                    "override_reason": "",
+                    "notes": "",
+                }
+            )
+        self.write(Quota, rows, "quotas")
+
+    def persons(self, count):
+        regions = list(Region.objects.values_list("pk", flat=True))
+        used = {}
+        next_id = self.next_id(Person)
+        rows = []
+        while len(rows) < count:
+            birth = datetime.date(1960, 1, 1) + datetime.timedelta(days=self.rng.randrange(16_000))
+            sex_digit = {1900: 3, 2000: 5}[birth.year // 100 * 100] + self.rng.randrange(2)
+            key = (birth, sex_digit)
+            serial = used.get(key, 0)
+            used[key] = serial + 1
+            iin = complete_identifier(f"{birth:%y%m%d}{sex_digit}{serial:04d}")
+            if iin is None:
+                continue
+            name = f"{self.rng.choice(SURNAMES)} {len(rows)}"
+            rows.append(
+                {
+                    "id": next_id + len(rows),
+                    "iin": iin,
+                    "full_name": name,
+                    "birth_date": birth,
+                    "sex": "male" if sex_digit % 2 else "female",
+                    "disability_group": self.rng.choice(["1", "2", "3", "3", ""]),
+                    "impairment": "other",
+                    "region_id": self.rng.choice(regions),
+                    "district_id": None,
+                    "phone": "",
+                    "email": "",
+                    "search_text": normalize_for_search(f"{name} {iin}"),
+                }
+            )
+        self.write(Person, rows, "persons")
+
+    def placements(self, count):
+        people = list(Person.objects.order_by("pk").values_list("pk", flat=True)[:count])
+        quotas = list(Quota.objects.values_list("pk", "organization_id", "computed_places"))
+        organizations = list(Organization.objects.values_list("pk", flat=True)[:200_000])
+        measures = list(EmploymentMeasure.objects.values_list("pk", flat=True))
+        slots = [(pk, organization) for pk, organization, places in quotas for _ in range(places)]
+        self.rng.shuffle(slots)
+        next_id = self.next_id(Placement)
+        rows = []
+        for index in range(count):
+            quota, organization = slots.pop() if slots and index % 3 == 0 else (None, None)
+            start = datetime.date(2026, 1, 1) + datetime.timedelta(days=self.rng.randrange(300))
+            rows.append(
+                {
+                    "id": next_id + index,
+                    "person_id": people[index % len(people)],
+                    "organization_id": organization or self.rng.choice(organizations),
+                    "measure_id": self.rng.choice(measures),
+                    "position": "оператор",
+                    "start_on": start,
+                    "end_on": None
+                    if self.rng.random() < 0.7
+                    else start + datetime.timedelta(days=90),
+                    "end_reason": "",
+                    "quota_id": quota,
+                    "special_workplace_id": None,
+                    "referral": "employment_centre",
+                    "salary": None,
+                }
+            )
+        self.write(Placement, rows, "placements")
