@@ -76,7 +76,8 @@ class QuotaAdmin(RegistryAdmin):
         "stated_differs_display",
     ]
     list_select_related = ["organization", "category"]
-    list_filter = ["year", "category", ("organization__region", admin.RelatedOnlyFieldListFilter)]
+    # All regions from their own small table: "related only" would scan every quota for them.
+    list_filter = ["year", "category", ("organization__region", admin.RelatedFieldListFilter)]
     search_fields = ["organization__bin"]
     search_help_text = _("Employer's BIN or name.")
     autocomplete_fields = ["organization"]
@@ -390,7 +391,7 @@ class PlacementAdmin(PersonalDataExportMixin, RegistryAdmin):
     list_filter = [
         "measure",
         "referral",
-        ("organization__region", admin.RelatedOnlyFieldListFilter),
+        ("organization__region", admin.RelatedFieldListFilter),
     ]
     search_fields = ["person__full_name", "organization__bin", "position"]
     autocomplete_fields = ["person", "organization", "quota", "special_workplace"]

@@ -693,6 +693,8 @@ class Placement(models.Model):
 
     class Meta:
         ordering = ["-start_on", "pk"]
+        # The changelist's default order: the first page is read from the index, not a sort.
+        indexes = [models.Index(fields=["-start_on", "id"], name="quotas_placement_list_order")]
         verbose_name = _("placement")
         verbose_name_plural = _("placements")
         default_permissions = DATA_PERMISSIONS

@@ -326,6 +326,10 @@ class Organization(models.Model):
 
     class Meta:
         ordering = ["name_ru", "name_kk", "bin"]
+        # The changelist's default order: the first page is read from the index, not a sort.
+        indexes = [
+            models.Index(fields=["name_ru", "name_kk", "bin"], name="registry_org_list_order")
+        ]
         verbose_name = _("organization")
         verbose_name_plural = _("organizations")
         default_permissions = DATA_PERMISSIONS
