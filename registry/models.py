@@ -177,11 +177,18 @@ class OrganizationKind(BilingualNameMixin):
 
 
 class OkedSectionManager(CodeManager):
-    def for_oked(self, oked):
-        """The section whose divisions include the first two digits of an OKED code."""
+    def for_oked(self, oked, sections=None):
+        """The section whose divisions include the first two digits of an OKED code.
+
+        A bulk import passes all `sections` once, rather than a query per row.
+        """
         if not oked or not oked[:2].isdigit():
             return None
         division = int(oked[:2])
+        if sections is not None:
+            return next(
+                (s for s in sections if s.first_division <= division <= s.last_division), None
+            )
         return self.filter(first_division__lte=division, last_division__gte=division).first()
 
 
@@ -378,7 +385,7 @@ class Organization(models.Model):
             errors["liquidated_on"] = _("Give the date the organization was liquidated.")
         if self.status != self.Status.LIQUIDATED and self.liquidated_on:
             errors["liquidated_on"] = _("Only a liquidated organization has a liquidation date.")
-        if self.oked and not OkedSection.objects.for_oked(self.oked):
+        if self.oked and not OkedSection.objects.for_oked(self.oked, self.known_sections()):
             errors["oked"] = _("No OKED section covers division %(division)s.") % {
                 "division": self.oked[:2]
             }
@@ -390,7 +397,11 @@ class Organization(models.Model):
         self.search_text = normalize_for_search(
             " ".join([self.bin, self.name_ru, self.name_kk, self.short_name])
         )
-        self.oked_section = OkedSection.objects.for_oked(self.oked)
+        self.oked_section = OkedSection.objects.for_oked(self.oked, self.known_sections())
+
+    def known_sections(self):
+        """OKED sections a bulk import loaded once for all its rows, or None to query."""
+        return getattr(self, "_oked_sections", None)
 
     @property
     def display_name(self):

@@ -19,6 +19,8 @@ RESOURCES = {
     "placements": PlacementResource,
 }
 PROBLEMS_SHOWN = 50
+# Spreadsheets keyed on one column take the batched path: same checks, far fewer queries.
+BULK = {"organizations"}
 
 
 class Command(BaseCommand):

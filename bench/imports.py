@@ -1,0 +1,171 @@
+"""Importing an organizations workbook: the project's bulk path against django-import-export's stock
+row-by-row defaults for the same Resource.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/jumys_import .venv/bin/python bench/imports.py
+
+Each measurement runs in a fresh process (so peak memory is its own) on an emptied organizations
+table: the bulk path imports --rows rows, then re-imports the unchanged file; the stock path
+imports --stock-rows rows (it is slow enough that a sample gives its rate).
+"""
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+
+def setup():
+    import django
+
+    django.setup()
+
+
+def make_workbook(path, rows):
+    from openpyxl import Workbook
+
+    from registry.models import District, Region
+    from registry.validators import complete_identifier
+
+    rng = random.Random(7)
+    regions = list(Region.objects.all())
+    districts = {}
+    for district in District.objects.all():
+        districts.setdefault(district.region_id, []).append(district.name_ru)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(
+        [
+            "БИН",
+            "Полное наименование (рус.)",
+            "Организационно-правовая форма",
+            "Вид организации",
+            "Регион",
+            "Район",
+            "ОКЭД",
+            "Списочная численность",
+            "Численность на дату",
+            "Статус",
+        ]
+    )
+    serial = 0
+    written = 0
+    while written < rows:
+        number = complete_identifier(
+            f"1507{40 if serial < 100000 else 41}{serial % 100000:05d}"[:11]
+        )
+        serial += 1
+        if number is None:
+            continue
+        region = regions[written % len(regions)]
+        sheet.append(
+            [
+                number,
+                f"ТОО «Бенч {written}»",
+                "ТОО",
+                "Коммерческое предприятие",
+                region.name_ru,
+                rng.choice(districts.get(region.pk, [""])),
+                "10.51",
+                rng.randint(1, 500),
+                "01.01.2026",
+                "действующая",
+            ]
+        )
+        written += 1
+    book.save(path)
+
+
+def run(path_kind, file, rows):
+    setup()
+    from django.db import connection
+
+    from registry.formats import XLSX
+    from registry.models import Organization
+    from registry.resources import OrganizationResource
+
+    Organization.objects.all().delete()
+    Organization.history.all().delete()
+    data = Path(file).read_bytes()
+    started = time.perf_counter()
+    dataset = XLSX().create_dataset(data)
+    if rows:
+        dataset = dataset.subset(rows=list(range(rows)))
+    if path_kind == "stock":
+        result = OrganizationResource().import_data(dataset)
+    else:
+        result = OrganizationResource().bulk_import(dataset)
+    first = time.perf_counter() - started
+    report = {
+        "rows": len(dataset),
+        "seconds": first,
+        "history": Organization.history.count(),
+        "new": result.totals["new"],
+        "invalid": result.totals["invalid"],
+    }
+    if path_kind == "bulk":
+        started = time.perf_counter()
+        again = OrganizationResource().bulk_import(XLSX().create_dataset(data))
+        report["reimport_seconds"] = time.perf_counter() - started
+        report["reimport_skipped"] = again.totals["skip"]
+        report["history_after_reimport"] = Organization.history.count()
+    report["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    report["vendor"] = connection.vendor
+    print(json.dumps(report))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--stock-rows", type=int, default=2_000)
+    parser.add_argument("--child", nargs=3)
+    args = parser.parse_args()
+    if args.child:
+        kind, file, rows = args.child
+        run(kind, file, int(rows))
+        return
+    setup()
+    file = ROOT / "var" / f"bench-organizations-{args.rows}.xlsx"
+    if not file.exists():
+        file.parent.mkdir(exist_ok=True)
+        make_workbook(file, args.rows)
+    results = {}
+    for kind, rows in [("stock", args.stock_rows), ("bulk", 0)]:
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", kind, str(file), str(rows)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        results[kind] = json.loads(out.stdout.strip().splitlines()[-1])
+    stock, bulk = results["stock"], results["bulk"]
+    stock_rate = stock["rows"] / stock["seconds"]
+    bulk_rate = bulk["rows"] / bulk["seconds"]
+    print(f"database: {bulk['vendor']}")
+    print(f"{'path':<34}{'rows':>8}{'rows/s':>9}{'peak MB':>9}{'history':>9}")
+    print(
+        f"{'stock import-export (row by row)':<34}{stock['rows']:>8}{stock_rate:>9.0f}"
+        f"{stock['peak_mb']:>9.0f}{stock['history']:>9}"
+    )
+    print(
+        f"{'project bulk path':<34}{bulk['rows']:>8}{bulk_rate:>9.0f}"
+        f"{bulk['peak_mb']:>9.0f}{bulk['history']:>9}"
+    )
+    print(
+        f"{'bulk re-import, unchanged':<34}{bulk['rows']:>8}"
+        f"{bulk['rows'] / bulk['reimport_seconds']:>9.0f}{'':>9}"
+        f"{bulk['history_after_reimport'] - bulk['history']:>9}"
+    )
+    print(f"speed-up: {bulk_rate / stock_rate:.0f}x; invalid rows: {bulk['invalid']}")
+
+
+if __name__ == "__main__":
+    main()
