@@ -83,20 +83,21 @@ class ComplianceSheet:
 
     def __init__(self, compliance_queryset, report_date):
         self.report_date = report_date
-        quotas = (
-            compliance_queryset.with_year_compliance(report_date)
-            .select_related("organization__region", "organization__district", "category")
-            .order_by(
-                "organization__region__name_ru",
-                "organization__district__name_ru",
-                "organization__name_ru",
-                "category_id",
-            )
+        fills = compliance_queryset.month_end_fills(report_date)
+        quotas = compliance_queryset.select_related(
+            "organization__region", "organization__district", "category"
+        ).order_by(
+            "organization__region__name_ru",
+            "organization__district__name_ru",
+            "organization__name_ru",
+            "category_id",
         )
         self.groups = []
         self.total = Totals(_("Total"))
         self.region_totals = {}
         for number, quota in enumerate(quotas, start=1):
+            months = fills.get(quota.pk) or []
+            year_mean_filled = sum(months) / len(months) if months else None
             organization = quota.organization
             region = organization.region.name
             district = organization.district.name if organization.district else _("no district")
@@ -120,9 +121,11 @@ class ComplianceSheet:
                 filled=quota.filled,
                 vacant=quota.vacant,
                 fulfilment=None if quota.fulfilment is None else round(quota.fulfilment, 1),
-                year_mean_filled=quota.year_mean_filled,
+                year_mean_filled=year_mean_filled,
                 year_fulfilment=(
-                    None if quota.year_fulfilment is None else round(quota.year_fulfilment, 1)
+                    None
+                    if year_mean_filled is None or not quota.places
+                    else round(year_mean_filled * 100 / quota.places, 1)
                 ),
                 stated_differs=quota.stated_differs,
             )
@@ -214,54 +217,63 @@ class ComplianceSheet:
         return buffer.getvalue().encode("utf-8-sig")
 
     def to_xlsx(self, title, title_lines):
+        """A print-ready workbook, streamed row by row: memory does not grow with the sheet."""
         from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
         from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
         from openpyxl.utils import get_column_letter
+        from openpyxl.worksheet.worksheet import Worksheet
 
-        book = Workbook()
-        sheet = book.active
-        sheet.title = _("Compliance")[:31]
-        bold = Font(bold=True)
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(_("Compliance")[:31])
         thin = Side(style="thin", color="999999")
         border = Border(left=thin, right=thin, top=thin, bottom=thin)
         shade = PatternFill("solid", fgColor="E8EEF4")
-        sheet.append([title])
-        sheet["A1"].font = Font(bold=True, size=14)
-        for label, value in title_lines:
-            sheet.append([label, value])
-            sheet.cell(sheet.max_row, 2).data_type = "s"
-            sheet.cell(sheet.max_row, 2).quotePrefix = True
-        sheet.append([])
-        sheet.append(self.headers())
-        header_row = sheet.max_row
-        for cell in sheet[header_row]:
-            cell.font = bold
-            cell.fill = shade
-            cell.border = border
-            cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-        for kind, values in self.lines():
-            sheet.append(values)
-            for index, cell in enumerate(sheet[sheet.max_row]):
-                cell.border = border
-                if isinstance(cell.value, str) and index in (1, 2, 3):
-                    # Text columns (BIN, names) are text, never formulas.
-                    cell.data_type = "s"
-                    cell.quotePrefix = cell.value.startswith(("=", "+", "-", "@"))
-                if kind != "row":
-                    cell.font = bold
-                    cell.fill = shade
+        bold = Font(bold=True)
+
+        def cell(value, *, strong=False, shaded=False, boxed=True, text=False, **style):
+            item = WriteOnlyCell(sheet, value=value)
+            if boxed:
+                item.border = border
+            if strong:
+                item.font = bold
+            if shaded:
+                item.fill = shade
+            for name, value_ in style.items():
+                setattr(item, name, value_)
+            if text and isinstance(value, str):
+                # Names and BINs are text, never formulas.
+                item.data_type = "s"
+                item.quotePrefix = value.startswith(("=", "+", "-", "@"))
+            return item
+
         widths = [5, 14, 48, 24, 12, 12, 9, 10, 10, 10, 12, 12]
         for index, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
-        sheet.freeze_panes = sheet.cell(header_row + 1, 1)
+        header_row = len(title_lines) + 3
+        sheet.freeze_panes = f"A{header_row + 1}"
         sheet.print_title_rows = f"{header_row}:{header_row}"
         sheet.page_setup.orientation = "landscape"
-        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
         sheet.page_setup.fitToWidth = 1
         sheet.page_setup.fitToHeight = 0
         sheet.sheet_properties.pageSetUpPr.fitToPage = True
-        sheet.print_options.gridLines = False
         sheet.oddFooter.center.text = "&P / &N"
+
+        sheet.append([cell(title, boxed=False, font=Font(bold=True, size=14))])
+        for label, value in title_lines:
+            sheet.append([cell(label, boxed=False), cell(value, boxed=False, text=True)])
+        sheet.append([])
+        centred = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        sheet.append([cell(h, strong=True, shaded=True, alignment=centred) for h in self.headers()])
+        for kind, values in self.lines():
+            emphasis = kind != "row"
+            sheet.append(
+                [
+                    cell(value, strong=emphasis, shaded=emphasis, text=index in (1, 2, 3))
+                    for index, value in enumerate(values)
+                ]
+            )
         buffer = io.BytesIO()
         book.save(buffer)
         return buffer.getvalue()

@@ -218,3 +218,19 @@ def test_special_workplace_is_occupied_while_a_placement_is_active():
     )
     assert SpecialWorkplace.objects.with_occupancy(D(2026, 2, 28)).get().occupied
     assert not SpecialWorkplace.objects.with_occupancy(D(2026, 3, 1)).get().occupied
+
+
+def test_month_end_fills_agree_with_the_year_compliance_annotations():
+    quota = QuotaFactory(headcount=100, percent=Decimal(2))
+    PlacementFactory(quota=quota, organization=quota.organization, start_on=D(2026, 2, 10))
+    PlacementFactory(
+        quota=quota, organization=quota.organization, start_on=D(2026, 1, 5), end_on=D(2026, 4, 15)
+    )
+    empty = QuotaFactory()
+    quotas = Quota.objects.filter(pk__in=[quota.pk, empty.pk])
+    fills = quotas.month_end_fills(D(2026, 6, 30))
+    annotated = quotas.with_compliance(D(2026, 6, 30)).with_year_compliance(D(2026, 6, 30))
+    for row in annotated:
+        months = [getattr(row, f"filled_month_{m}") for m in range(1, 7)]
+        assert fills[row.pk] == months
+    assert fills[quota.pk] == [1, 2, 2, 1, 1, 1]
