@@ -227,7 +227,15 @@ class ReferenceListWidget(stock_widgets.ManyToManyWidget):
         return ", ".join(item.name for item in value.all())
 
 
-class PersonResource(SpreadsheetResource):
+class PersonalDataResource(SpreadsheetResource):
+    """A resource whose exports mask personal data unless the exporting user may see it."""
+
+    def __init__(self, personal_data=True, **kwargs):
+        super().__init__(**kwargs)
+        self.personal_data = personal_data
+
+
+class PersonResource(PersonalDataResource):
     """People keyed on IIN. Exported personal data is masked for users without the right."""
 
     iin = column("iin", gettext_lazy("IIN"), widgets.IdentifierWidget())
@@ -280,10 +288,6 @@ class PersonResource(SpreadsheetResource):
             "email",
         ]
         export_order = fields
-
-    def __init__(self, personal_data=True, **kwargs):
-        super().__init__(**kwargs)
-        self.personal_data = personal_data
 
     def get_queryset(self):
         return (
@@ -346,7 +350,7 @@ class QuotaOfRowWidget(stock_widgets.Widget):
         return value.category.name if value else ""
 
 
-class PlacementResource(SpreadsheetResource):
+class PlacementResource(PersonalDataResource):
     """Placements keyed on the person's IIN, the employer's BIN and the start date."""
 
     person = column(
@@ -405,10 +409,6 @@ class PlacementResource(SpreadsheetResource):
             "salary",
         ]
         export_order = fields
-
-    def __init__(self, personal_data=True, **kwargs):
-        super().__init__(**kwargs)
-        self.personal_data = personal_data
 
     def get_queryset(self):
         return (

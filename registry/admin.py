@@ -91,6 +91,9 @@ class RegionScopedMixin:
         return field
 
 
+ESTIMATE_ABOVE = 10_000
+
+
 class EstimatedCountPaginator(Paginator):
     """An unfiltered list on PostgreSQL takes its size from the planner's statistics.
 
@@ -103,14 +106,17 @@ class EstimatedCountPaginator(Paginator):
         query = getattr(self.object_list, "query", None)
         if query is None or query.where or connection.vendor != "postgresql":
             return super().count
+        table = self.object_list.model._meta.db_table
+        # One query either way: the estimate for a big table, an exact count for a small one
+        # (or one never analysed, whose estimate is -1 or 0).
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                [self.object_list.model._meta.db_table],
+                "SELECT CASE WHEN reltuples > %s THEN reltuples::bigint "
+                f"ELSE (SELECT COUNT(*) FROM {connection.ops.quote_name(table)}) END "
+                "FROM pg_class WHERE oid = %s::regclass",
+                [ESTIMATE_ABOVE, table],
             )
-            estimate = cursor.fetchone()[0]
-        # A table never analysed reports -1 or 0: count it.
-        return estimate if estimate and estimate > 10_000 else super().count
+            return cursor.fetchone()[0]
 
 
 class RegistryAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
