@@ -3,6 +3,10 @@ import io
 import pytest
 from django.core.management import call_command
 
+from django.db import models
+from django.db.models import Count
+
+from memoranda.models import Commitment, Memorandum, Party
 from quotas.models import Person, Placement, Quota
 from registry.models import Organization
 from registry.validators import identifier_error
@@ -21,6 +25,8 @@ def test_generates_valid_rows_with_history_deterministically():
         "50",
         "--placements",
         "50",
+        "--memoranda",
+        "30",
     ]
     call_command("generate_scale", *arguments, stdout=out, stderr=io.StringIO())
     assert Organization.objects.count() == 300
@@ -35,4 +41,20 @@ def test_generates_valid_rows_with_history_deterministically():
     assert Organization.objects.values("region").distinct().count() == 20
     for quota in Quota.objects.select_related("category", "organization__kind")[:10]:
         quota.full_clean()
+    assert Memorandum.objects.count() == Memorandum.history.count() == 30
+    assert Party.objects.count() == Party.history.count() >= 60
+    assert Commitment.objects.count() == Commitment.history.count() >= 30
+    assert not Memorandum.objects.annotate(n=Count("parties")).filter(n__lt=2).exists()
+    assert not Party.objects.exclude(
+        organization__region=models.F("memorandum__signed_region")
+    ).exists()
+    for memorandum in Memorandum.objects.all()[:5]:
+        memorandum.full_clean()
+    record = Organization.history.order_by("id").first()
+    original = Organization.objects.get(pk=record.id)
+    assert (record.bin, record.name_ru, record.history_type) == (
+        original.bin,
+        original.name_ru,
+        "+",
+    )
     assert "rows/s" in out.getvalue()

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils import timezone
 
+from memoranda.models import Commitment, Indicator, Memorandum, MemorandumKind, Party
 from quotas.models import EmploymentMeasure, Person, Placement, Quota, QuotaCategory
 from registry.models import (
     District,
@@ -67,9 +68,10 @@ class Command(BaseCommand):
         parser.add_argument("--quotas", type=int, default=0)
         parser.add_argument("--persons", type=int, default=0)
         parser.add_argument("--placements", type=int, default=0)
+        parser.add_argument("--memoranda", type=int, default=0)
         parser.add_argument("--seed", type=int, default=1)
 
-    def handle(self, *args, organizations, quotas, persons, placements, seed, **options):
+    def handle(self, *args, organizations, quotas, persons, placements, memoranda, seed, **options):
         self.rng = random.Random(seed)
         self.now = timezone.now()
         self.written = 0
@@ -83,6 +85,8 @@ class Command(BaseCommand):
                 self.persons(persons)
             if placements:
                 self.placements(placements)
+            if memoranda:
+                self.memoranda(memoranda)
         seconds = time.monotonic() - started
         self.stderr.write("")
         self.stdout.write(
@@ -97,57 +101,55 @@ class Command(BaseCommand):
         return (last or 0) + 1
 
     def write(self, model, rows, label):
-        """Rows (dicts by column name, ids included) and their "created" history records."""
-        history = model.history.model
-        history_rows = (
-            {
-                **row,
-                "history_date": self.now,
-                "history_change_reason": "generate_scale",
-                "history_type": "+",
-                "history_user_id": None,
-            }
-            for row in rows
-        )
-        total = len(rows)
-        self.copy(model, rows, label, total)
-        self.copy(history, list(history_rows), f"{label} history", total)
+        """Rows (dicts by column name, ids included), then their "created" history records."""
+        self.copy(model, rows, label)
+        if rows:
+            self.record_history(model, rows[0]["id"], rows[-1]["id"])
+        self.progress(f"{label} history", len(rows), len(rows))
 
-    def copy(self, model, rows, label, total):
-        columns = [
-            field.column
-            for field in model._meta.concrete_fields
-            if not (field.primary_key and field.column == "history_id")
-        ]
-        table = model._meta.db_table
+    def copy(self, model, rows, label):
+        columns = [field.column for field in model._meta.concrete_fields]
+        table = connection.ops.quote_name(model._meta.db_table)
+        names = ", ".join(connection.ops.quote_name(c) for c in columns)
+        total = len(rows)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                names = ", ".join(connection.ops.quote_name(c) for c in columns)
-                with cursor.cursor.copy(
-                    f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN"
-                ) as copy:
+                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                     for done, row in enumerate(rows, 1):
                         copy.write_row([row.get(column) for column in columns])
                         if done % BATCH == 0:
                             self.progress(label, done, total)
             else:
                 placeholders = ", ".join(["%s"] * len(columns))
-                names = ", ".join(connection.ops.quote_name(c) for c in columns)
-                quoted = connection.ops.quote_name(table)
-                sql = f"INSERT INTO {quoted} ({names}) VALUES ({placeholders})"
+                sql = f"INSERT INTO {table} ({names}) VALUES ({placeholders})"
                 for start in range(0, total, BATCH):
                     chunk = rows[start : start + BATCH]
                     cursor.executemany(sql, [[row.get(c) for c in columns] for row in chunk])
                     self.progress(label, min(start + BATCH, total), total)
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+                    f"(SELECT MAX(id) FROM {table}))",
+                    [model._meta.db_table],
+                )
         self.progress(label, total, total)
         self.written += total
-        if connection.vendor == "postgresql" and model._meta.pk.column == "id":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT setval(pg_get_serial_sequence(%s, 'id'), "
-                    f"(SELECT MAX(id) FROM {connection.ops.quote_name(table)}))",
-                    [table],
-                )
+
+    def record_history(self, model, first, last):
+        """History copied inside the database: the rows never travel back through Python."""
+        quote = connection.ops.quote_name
+        columns = [quote(field.column) for field in model._meta.concrete_fields]
+        history = model.history.model
+        extra = ["history_date", "history_change_reason", "history_type", "history_user_id"]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {quote(history._meta.db_table)} "
+                f"({', '.join(columns + [quote(c) for c in extra])}) "
+                f"SELECT {', '.join(columns)}, %s, %s, %s, NULL "
+                f"FROM {quote(model._meta.db_table)} WHERE id BETWEEN %s AND %s",
+                [self.now, "generate_scale", "+", first, last],
+            )
+            self.written += cursor.rowcount
 
     def progress(self, label, done, total, width=30):
         filled = width * done // max(total, 1)
@@ -318,3 +320,78 @@ class Command(BaseCommand):
                 }
             )
         self.write(Placement, rows, "placements")
+
+    def memoranda(self, count):
+        """Each memorandum joins an akimat or centre with one or two employers of its region."""
+        by_region = {}
+        for pk, region in Organization.objects.order_by("pk").values_list("pk", "region_id")[
+            :200_000
+        ]:
+            by_region.setdefault(region, []).append(pk)
+        regions = sorted(region for region, members in by_region.items() if len(members) > 1)
+        kinds = list(MemorandumKind.values)
+        indicators = [value for value in Indicator.values if value != Indicator.OTHER]
+        next_memorandum = self.next_id(Memorandum)
+        next_party = self.next_id(Party)
+        next_commitment = self.next_id(Commitment)
+        memoranda, parties, commitments = [], [], []
+        for index in range(count):
+            region = regions[index % len(regions)]
+            signed = datetime.date(2022, 1, 1) + datetime.timedelta(days=self.rng.randrange(1700))
+            number = f"GS-{next_memorandum + index}"
+            title = f"Меморандум о сотрудничестве в сфере занятости №{index}"
+            memorandum = next_memorandum + index
+            memoranda.append(
+                {
+                    "id": memorandum,
+                    "number": number,
+                    "title_ru": title,
+                    "title_kk": "",
+                    "kind": self.rng.choice(kinds),
+                    "subject": "",
+                    "signed_on": signed,
+                    "signed_settlement": "",
+                    "signed_region_id": region,
+                    "valid_from": signed,
+                    "valid_until": signed + datetime.timedelta(days=365 * self.rng.randint(1, 3)),
+                    "auto_prolongation": False,
+                    "terminated_on": None,
+                    "termination_reason": "",
+                    "programmes": "",
+                    "curator_id": None,
+                    "notes": "",
+                    "search_text": normalize_for_search(f"{number} {title} "),
+                    "created_at": self.now,
+                    "updated_at": self.now,
+                }
+            )
+            members = self.rng.sample(by_region[region], min(3, len(by_region[region])))
+            members = members[: self.rng.randint(2, len(members))]
+            for organization in members:
+                parties.append(
+                    {
+                        "id": next_party + len(parties),
+                        "memorandum_id": memorandum,
+                        "organization_id": organization,
+                        "role": "party",
+                        "signatory_name": "",
+                        "signatory_position": "",
+                        "signed_on": signed,
+                    }
+                )
+            for organization in members[: self.rng.randint(1, 2)]:
+                commitments.append(
+                    {
+                        "id": next_commitment + len(commitments),
+                        "memorandum_id": memorandum,
+                        "responsible_id": organization,
+                        "text": "Трудоустроить выпускников",
+                        "indicator": self.rng.choice(indicators),
+                        "unit": "",
+                        "target": Decimal(self.rng.randint(1, 50)),
+                        "due_on": signed + datetime.timedelta(days=365),
+                    }
+                )
+        self.write(Memorandum, memoranda, "memoranda")
+        self.write(Party, parties, "parties")
+        self.write(Commitment, commitments, "commitments")
