@@ -24,6 +24,7 @@ from registry.models import (
     Organization,
     Region,
     history,
+    large_table_history,
     normalize_for_search,
 )
 from registry.validators import IdentifierConstraint
@@ -337,7 +338,7 @@ class Quota(models.Model):
     )
     override_reason = models.TextField(_("reason for the stated number"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
-    history = history()
+    history = large_table_history("organization", "category")
 
     objects = QuotaQuerySet.as_manager()
 
@@ -513,7 +514,7 @@ class Person(models.Model):
     phone = models.CharField(_("phone"), max_length=64, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     search_text = models.TextField(_("search text"), editable=False, default="")
-    history = history(m2m_fields=[social_categories])
+    history = large_table_history("iin", "region", "district", m2m_fields=[social_categories])
 
     objects = PersonQuerySet.as_manager()
 
@@ -718,7 +719,7 @@ class Placement(models.Model):
         validators=[MinValueValidator(Decimal(0))],
         **MONEY,
     )
-    history = history()
+    history = large_table_history("person", "organization", "measure", "quota", "special_workplace")
 
     objects = PlacementQuerySet.as_manager()
 

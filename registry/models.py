@@ -43,6 +43,13 @@ def history(**options):
     return HistoricalRecords(history_id_field=models.BigAutoField(primary_key=True), **options)
 
 
+def large_table_history(*unindexed, **options):
+    """History of a table with hundreds of thousands of rows: its records are read by object
+    (`id`) and date, never by the columns named here, so those get no index to keep up to date
+    on every import."""
+    return history(no_db_index=list(unindexed), **options)
+
+
 class BilingualNameMixin(models.Model):
     """Reference rows named in Russian and Kazakh; `name` follows the active language."""
 
@@ -327,7 +334,7 @@ class Organization(models.Model):
     search_text = models.TextField(_("search text"), editable=False, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    history = history()
+    history = large_table_history("bin", "legal_form", "kind", "region", "district", "oked_section")
 
     objects = OrganizationQuerySet.as_manager()
 

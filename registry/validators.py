@@ -5,6 +5,8 @@ authority): c = sum(d_i * w_i) mod 11 with weights 1..11; if that is 10, weights
 is 10 again the number is never issued.
 """
 
+import operator
+
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Case, CheckConstraint, IntegerField, Q, Value, When
@@ -20,8 +22,10 @@ SECOND_WEIGHTS = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
 def check_digit(first_eleven):
     """The check digit for 11 leading digits, or None when no number with them can be issued."""
     digits = [int(char) for char in first_eleven]
+    if len(digits) != len(FIRST_WEIGHTS):
+        raise ValueError("eleven digits expected")
     for weights in (FIRST_WEIGHTS, SECOND_WEIGHTS):
-        remainder = sum(d * w for d, w in zip(digits, weights, strict=True)) % 11
+        remainder = sum(map(operator.mul, digits, weights)) % 11
         if remainder != 10:
             return remainder
     return None

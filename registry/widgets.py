@@ -60,6 +60,8 @@ class IdentifierWidget(widgets.Widget):
 class DateWidget(widgets.Widget):
     """Dates as dd.mm.yyyy, ISO, a spreadsheet date cell, or an Excel day number."""
 
+    reads_cell_only = True
+
     def clean(self, value, row=None, **kwargs):
         if is_blank(value):
             return None
@@ -95,6 +97,8 @@ class DateWidget(widgets.Widget):
 class CountWidget(widgets.Widget):
     """A whole non-negative number; spaces as thousands separators are fine."""
 
+    reads_cell_only = True
+
     def clean(self, value, row=None, **kwargs):
         if is_blank(value):
             return None
@@ -117,6 +121,8 @@ class CountWidget(widgets.Widget):
 
 class ChoiceWidget(widgets.Widget):
     """A TextChoices value given by its code, its label in any language, or an alias."""
+
+    reads_cell_only = True
 
     def __init__(self, choices, aliases=None, **kwargs):
         super().__init__(**kwargs)
@@ -153,6 +159,9 @@ class ReferenceWidget(widgets.ForeignKeyWidget):
 
     The whole table is read once per import: reference tables are small, files are not.
     """
+
+    # What a cell means depends on that cell alone, so a bulk import may remember it.
+    reads_cell_only = True
 
     def __init__(self, model, match_fields, render_field, message, **kwargs):
         super().__init__(model, field=render_field, **kwargs)
@@ -193,6 +202,8 @@ class ReferenceWidget(widgets.ForeignKeyWidget):
 
 class DistrictWidget(ReferenceWidget):
     """A district is matched within the row's region: names repeat across regions."""
+
+    reads_cell_only = False
 
     def __init__(self, model, region_widget, region_column, **kwargs):
         super().__init__(model, **kwargs)

@@ -389,3 +389,24 @@ def test_bulk_path_refuses_a_key_twice_in_one_file():
     result = OrganizationResource().bulk_import(read(doubled, CSV))
     assert [p["line"] for p in result.problems] == [5]
     assert Organization.objects.count() == 0
+
+
+def test_bulk_path_writes_nothing_when_a_later_batch_has_a_bad_row():
+    text = (DATA / "organizations_utf8.csv").read_text(encoding="utf-8").splitlines()
+    # The last row's date repeats the first row's, spoiled: a remembered cell must not hide it.
+    bad = text[3].replace("01.01.2026", "31.02.2026")
+    dataset = read("\n".join([*text[:3], bad]).encode(), CSV)
+    result = OrganizationResource().bulk_import(dataset, batch_size=2)
+    assert [(p["line"], p["value"]) for p in result.problems] == [(4, "31.02.2026")]
+    assert (result.totals["new"], result.totals["invalid"]) == (2, 1)
+    assert Organization.objects.count() == 0
+    assert Organization.history.count() == 0
+
+
+def test_bulk_path_remembers_a_cell_by_its_type_as_well_as_its_value():
+    field = OrganizationResource().fields["headcount_date"]
+    read_cell = OrganizationResource.cell_reader(field)
+    column = field.column_name
+    assert read_cell({column: 46023}).isoformat() == "2026-01-01"
+    with pytest.raises(ValueError):
+        read_cell({column: True})

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from memoranda.models import Commitment, Indicator, Memorandum, MemorandumKind, Party
 from quotas.models import EmploymentMeasure, Person, Placement, Quota, QuotaCategory
+from registry.bulk import record_history_in_bulk
 from registry.models import (
     District,
     LegalForm,
@@ -104,7 +105,11 @@ class Command(BaseCommand):
         """Rows (dicts by column name, ids included), then their "created" history records."""
         self.copy(model, rows, label)
         if rows:
-            self.record_history(model, rows[0]["id"], rows[-1]["id"])
+            # History copied inside the database: the rows never travel back through Python.
+            record_history_in_bulk(
+                model, [row["id"] for row in rows], "+", reason="generate_scale", date=self.now
+            )
+            self.written += len(rows)
         self.progress(f"{label} history", len(rows), len(rows))
 
     def copy(self, model, rows, label):
@@ -134,22 +139,6 @@ class Command(BaseCommand):
                 )
         self.progress(label, total, total)
         self.written += total
-
-    def record_history(self, model, first, last):
-        """History copied inside the database: the rows never travel back through Python."""
-        quote = connection.ops.quote_name
-        columns = [quote(field.column) for field in model._meta.concrete_fields]
-        history = model.history.model
-        extra = ["history_date", "history_change_reason", "history_type", "history_user_id"]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {quote(history._meta.db_table)} "
-                f"({', '.join(columns + [quote(c) for c in extra])}) "
-                f"SELECT {', '.join(columns)}, %s, %s, %s, NULL "
-                f"FROM {quote(model._meta.db_table)} WHERE id BETWEEN %s AND %s",
-                [self.now, "generate_scale", "+", first, last],
-            )
-            self.written += cursor.rowcount
 
     def progress(self, label, done, total, width=30):
         filled = width * done // max(total, 1)

@@ -54,7 +54,8 @@ class Command(BaseCommand):
                 raise CommandError(f"No user {user!r}.")
         resource = RESOURCES[kind](**self.resource_options(kind, options))
         resource.progress = self.show_progress
-        result = resource.import_data(dataset, dry_run=dry_run, user=account, file_name=file.name)
+        run = resource.bulk_import if kind in BULK else resource.import_data
+        result = run(dataset, dry_run=dry_run, user=account, file_name=file.name)
         self.stderr.write("")
         if result.has_errors():
             for error in result.base_errors:
