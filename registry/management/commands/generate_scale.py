@@ -209,40 +209,40 @@ class Command(BaseCommand):
         self.write(Organization, rows, "organizations")
 
     def quotas(self, count):
-        category = QuotaCategory.objects.get(code="disability")
-        taken = set(
-            Quota.objects.filter(category=category, year=2026).values_list(
-                "organization", flat=True
-            )
-        )
-        employers = (
-            Organization.objects.filter(headcount__gte=50, kind__code="enterprise")
-            .exclude(pk__in=taken)
-            .order_by("pk")
-            .values_list("pk", "headcount")[:count]
-        )
+        """Disability quotas for every large enough employer first, then the other categories."""
         next_id = self.next_id(Quota)
         rows = []
-        for index, (organization, headcount) in enumerate(employers):
-            percent = Decimal(2 if headcount <= 100 else 3 if headcount <= 250 else 4)
-            rows.append(
-                {
-                    "id": next_id + index,
-                    "organization_id": organization,
-                    "year": 2026,
-                    "category_id": category.pk,
-                    "resolution_number": "1",
-                    "resolution_date": datetime.date(2026, 1, 15),
-                    "headcount": headcount,
-                    "excluded_headcount": 0,
-                    "disabled_employees": None,
-                    "percent": percent,
-                    "computed_places": category.places_for(headcount, percent),
-                    "stated_places": None,
-                    "override_reason": "",
-                    "notes": "",
-                }
+        for category in QuotaCategory.objects.order_by("pk"):
+            taken = Quota.objects.filter(category=category, year=2026).values("organization")
+            employers = (
+                Organization.objects.filter(headcount__gte=50, kind__code="enterprise")
+                .exclude(pk__in=taken)
+                .order_by("pk")
+                .values_list("pk", "headcount")[: count - len(rows)]
             )
+            for organization, headcount in employers:
+                percent = Decimal(2 if headcount <= 100 else 3 if headcount <= 250 else 4)
+                percent = min(max(percent, category.min_percent), category.max_percent)
+                rows.append(
+                    {
+                        "id": next_id + len(rows),
+                        "organization_id": organization,
+                        "year": 2026,
+                        "category_id": category.pk,
+                        "resolution_number": "1",
+                        "resolution_date": datetime.date(2026, 1, 15),
+                        "headcount": headcount,
+                        "excluded_headcount": 0,
+                        "disabled_employees": None,
+                        "percent": percent,
+                        "computed_places": category.places_for(headcount, percent),
+                        "stated_places": None,
+                        "override_reason": "",
+                        "notes": "",
+                    }
+                )
+            if len(rows) >= count:
+                break
         self.write(Quota, rows, "quotas")
 
     def persons(self, count):
