@@ -10,6 +10,13 @@ class ConfigConfig(AppConfig):
     name = "config"
     default = True
 
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from .middleware import mark_session_seen
+
+        user_logged_in.connect(mark_session_seen, dispatch_uid="jumys-session-seen")
+
 
 class JumysAdminConfig(admin_apps.AdminConfig):
     default = False

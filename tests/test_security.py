@@ -1,3 +1,4 @@
+import datetime
 import os
 import subprocess
 import sys
@@ -5,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
 LOGIN = reverse("admin:login")
@@ -39,9 +41,28 @@ def test_lockout_page_is_in_the_users_language(client, make_staff, settings):
     assert "15 минуттан" in response.content.decode()
 
 
-def test_sessions_end_after_inactivity(settings):
-    assert settings.SESSION_SAVE_EVERY_REQUEST
+def test_sessions_end_after_inactivity_and_use_moves_the_deadline_once_a_minute(
+    settings, admin_client
+):
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     assert settings.SESSION_COOKIE_AGE == 30 * 60
+    admin_client.get("/admin/")
+    key = admin_client.session.session_key
+    with CaptureQueriesContext(connection) as queries:
+        admin_client.get("/admin/")
+    assert not [q for q in queries if q["sql"].startswith("UPDATE") and "session" in q["sql"]]
+    session = admin_client.session
+    session["_seen"] -= 61
+    session.save()
+    Session.objects.filter(pk=key).update(
+        expire_date=timezone.now() + datetime.timedelta(minutes=10)
+    )
+    admin_client.get("/admin/")
+    deadline = Session.objects.get(pk=key).expire_date
+    assert deadline > timezone.now() + datetime.timedelta(minutes=29)
 
 
 def production_environment(**extra):
