@@ -105,7 +105,19 @@ class MemorandumQuerySet(models.QuerySet):
         return (
             self.with_status(on)
             .with_fulfilment(on)
-            .annotate(party_count=Count("parties", distinct=True))
+            # A subquery, not a join and GROUP BY: only the page's rows are counted.
+            .annotate(
+                party_count=Coalesce(
+                    Subquery(
+                        Party.objects.filter(memorandum=OuterRef("pk"))
+                        .order_by()
+                        .values("memorandum")
+                        .annotate(count=Count("pk"))
+                        .values("count")
+                    ),
+                    0,
+                )
+            )
         )
 
 
@@ -173,6 +185,8 @@ class Memorandum(models.Model):
         verbose_name = _("memorandum")
         verbose_name_plural = _("memoranda")
         default_permissions = DATA_PERMISSIONS
+        # The list's default order, read from an index instead of sorting every memorandum.
+        indexes = [models.Index(fields=["-signed_on", "number"], name="memoranda_list_order")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(title_ru="") | ~Q(title_kk=""),
