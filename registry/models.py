@@ -412,9 +412,13 @@ class Organization(models.Model):
 
     @property
     def display_name(self):
-        if get_language() == "kk":
-            return self.short_name or self.name_kk or self.name_ru
-        return self.short_name or self.name_ru or self.name_kk
+        return self.name_for_display(self.short_name, self.name_ru, self.name_kk)
+
+    @staticmethod
+    def name_for_display(short_name, name_ru, name_kk, language=None):
+        if (language or get_language()) == "kk":
+            return short_name or name_kk or name_ru
+        return short_name or name_ru or name_kk
 
 
 class StaffProfile(models.Model):

@@ -149,6 +149,19 @@ def test_sheet_xlsx_has_title_block_subtotals_and_grand_total(admin_client):
     assert sheet.print_title_rows
 
 
+def test_sheet_xlsx_keeps_formula_like_and_link_like_names_as_text(admin_client):
+    karaganda, quotas = karaganda_quotas()
+    organization = quotas[0].organization
+    organization.short_name = '=HYPERLINK("http://evil.example","x")'
+    organization.save()
+    response = admin_client.get(SHEET, sheet_params(karaganda, download="xlsx"))
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    cells = [cell for row in book.active.iter_rows() for cell in row]
+    hostile = [cell for cell in cells if str(cell.value).startswith("=HYPERLINK")]
+    assert [cell.data_type for cell in hostile] == ["s"]
+    assert not [cell for cell in cells if cell.hyperlink]
+
+
 def test_sheet_csv_matches_the_page(admin_client):
     karaganda, quotas = karaganda_quotas()
     response = admin_client.get(SHEET, sheet_params(karaganda, download="csv"))
