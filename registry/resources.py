@@ -104,6 +104,8 @@ class SpreadsheetResource(resources.ModelResource):
         # instead of translated again for every cell of every row.
         for field in self.fields.values():
             field.column_name = str(field.column_name)
+            if hasattr(field.widget, "region_column"):
+                field.widget.region_column = str(field.widget.region_column)
         for name, value in self.default_columns().items():
             column = str(self.fields[name].column_name)
             if column not in seen and value not in (None, ""):
