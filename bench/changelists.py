@@ -8,6 +8,7 @@ plan PostgreSQL chooses for the name and BIN searches.
 """
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -34,10 +35,13 @@ from quotas.models import Placement  # noqa: E402
 from registry.models import Organization, Region  # noqa: E402
 
 stock = admin.AdminSite(name="stock")
+# Stock ModelAdmins but for the page size, set to the project's so that pages compare.
+PER_PAGE = 50
 
 
 @admin.register(Organization, site=stock)
 class StockOrganizationAdmin(admin.ModelAdmin):
+    list_per_page = PER_PAGE
     list_display = ["bin", "name_ru", "legal_form", "kind", "region", "district", "headcount"]
     list_filter = ["region", "kind", "status"]
     search_fields = ["bin", "name_ru", "name_kk"]
@@ -45,6 +49,7 @@ class StockOrganizationAdmin(admin.ModelAdmin):
 
 @admin.register(Placement, site=stock)
 class StockPlacementAdmin(admin.ModelAdmin):
+    list_per_page = PER_PAGE
     list_display = ["person", "organization", "measure", "start_on", "end_on", "quota"]
     list_filter = ["measure"]
     search_fields = ["person__full_name", "organization__bin"]
@@ -52,6 +57,7 @@ class StockPlacementAdmin(admin.ModelAdmin):
 
 @admin.register(Memorandum, site=stock)
 class StockMemorandumAdmin(admin.ModelAdmin):
+    list_per_page = PER_PAGE
     list_display = ["number", "title_ru", "kind", "signed_on", "valid_until", "curator"]
     list_filter = ["kind"]
     search_fields = ["number", "title_ru", "parties__organization__name_ru"]
@@ -66,6 +72,12 @@ urls.urlpatterns = [
 sys.modules["bench_urls"] = urls
 
 
+def deep_page(model):
+    """Page 500, or the last page of a smaller table (50 rows a page)."""
+    page = min(500, max(1, model.objects.count() // PER_PAGE))
+    return f"page {page}", {"p": str(page)}
+
+
 def scenarios():
     organization = Organization.objects.order_by("pk")[Organization.objects.count() // 2]
     region = Region.objects.get(kato="350000000")
@@ -76,12 +88,12 @@ def scenarios():
             ("name search", {"q": word.lower()}),
             ("BIN search", {"q": organization.bin[:8]}),
             ("one filter", {"region__id__exact": region.pk}),
-            ("page 500", {"p": "500"}),
+            deep_page(Organization),
         ],
         "placements": [
             ("default page", {}),
             ("one filter", {"measure__id__exact": 1}),
-            ("page 500", {"p": "500"}),
+            deep_page(Placement),
         ],
         "memoranda": [("default page", {}), ("name search", {"q": "сотрудничестве"})],
     }
@@ -115,43 +127,56 @@ def explain(term_sql, params):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
     user = get_user_model().objects.filter(is_superuser=True).first() or (
         get_user_model().objects.create_superuser("bench", "bench@example.kz", "bench")
     )
     client = Client()
     client.force_login(user)
-    print(
-        f"database: {connection.vendor}; organizations {Organization.objects.count():,}, "
-        f"placements {Placement.objects.count():,}, memoranda {Memorandum.objects.count():,}"
-    )
-    print(
-        f"{'list':<14}{'scenario':<14}{'project ms':>11}{'queries':>9}"
-        f"{'stock ms':>10}{'queries':>9}"
-    )
+    results = []
     with override_settings(ROOT_URLCONF="bench_urls", DEBUG=False):
         for name, cases in scenarios().items():
             path_, _model = URLS[name]
             for label, params in cases:
                 ours = measure(client, f"/admin/{path_}", params, args.runs)
                 theirs = measure(client, f"/stock/{path_}", params, args.runs)
-                print(
-                    f"{name:<14}{label:<14}{ours[0]:>11.0f}{ours[1]:>9}{theirs[0]:>10.0f}{theirs[1]:>9}"
+                results.append(
+                    {
+                        "list": name,
+                        "scenario": label,
+                        "ms": ours[0],
+                        "queries": ours[1],
+                        "stock_ms": theirs[0],
+                        "stock_queries": theirs[1],
+                    }
                 )
+    plans = {}
     if connection.vendor == "postgresql":
         organization = Organization.objects.order_by("pk")[Organization.objects.count() // 2]
         word = organization.search_text.split()[2]
-        print("\nname search plan:")
-        print(
-            explain("SELECT id FROM registry_organization WHERE search_text LIKE %s", [f"%{word}%"])
+        plans["name search"] = explain(
+            "SELECT id FROM registry_organization WHERE search_text LIKE %s", [f"%{word}%"]
         )
-        print("BIN search plan:")
-        print(
-            explain(
-                "SELECT id FROM registry_organization WHERE bin LIKE %s",
-                [organization.bin[:8] + "%"],
-            )
+        plans["BIN search"] = explain(
+            "SELECT id FROM registry_organization WHERE bin LIKE %s", [organization.bin[:8] + "%"]
         )
+    if args.json:
+        print(json.dumps({"vendor": connection.vendor, "rows": results, "plans": plans}))
+        return
+    print(
+        f"database: {connection.vendor}; organizations {Organization.objects.count():,}, "
+        f"placements {Placement.objects.count():,}, memoranda {Memorandum.objects.count():,}"
+    )
+    header = f"{'list':<14}{'scenario':<14}{'project ms':>11}{'queries':>9}"
+    print(header + f"{'stock ms':>10}{'queries':>9}")
+    for row in results:
+        print(
+            f"{row['list']:<14}{row['scenario']:<14}{row['ms']:>11.0f}{row['queries']:>9}"
+            f"{row['stock_ms']:>10.0f}{row['stock_queries']:>9}"
+        )
+    for label, plan in plans.items():
+        print(f"\n{label} plan:\n{plan}")
 
 
 if __name__ == "__main__":

@@ -72,17 +72,27 @@ def run(case):
     )
 
 
-def main():
-    if len(sys.argv) == 3 and sys.argv[1] == "--child":
-        run(sys.argv[2])
-        return
-    print(f"{'case':<22}{'seconds':>9}{'peak MB':>9}{'queries':>9}{'rows':>9}")
+def measure():
+    results = {}
     for case in CASES:
         out = subprocess.run(
             [sys.executable, __file__, "--child", case], capture_output=True, text=True, check=True
         )
-        result = json.loads(out.stdout.strip().splitlines()[-1])
-        assert result["status"] == 200, result
+        results[case] = json.loads(out.stdout.strip().splitlines()[-1])
+        assert results[case]["status"] == 200, results[case]
+    return results
+
+
+def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--child":
+        run(sys.argv[2])
+        return
+    results = measure()
+    if "--json" in sys.argv:
+        print(json.dumps(results))
+        return
+    print(f"{'case':<22}{'seconds':>9}{'peak MB':>9}{'queries':>9}{'rows':>9}")
+    for case, result in results.items():
         print(
             f"{case:<22}{result['seconds']:>9.1f}{result['peak_mb']:>9.0f}"
             f"{result['queries']:>9}{result['rows'] or '':>9}"

@@ -127,6 +127,7 @@ def main():
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--stock-rows", type=int, default=2_000)
     parser.add_argument("--child", nargs=3)
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
     if args.child:
         kind, file, rows = args.child
@@ -146,6 +147,9 @@ def main():
             check=True,
         )
         results[kind] = json.loads(out.stdout.strip().splitlines()[-1])
+    if args.json:
+        print(json.dumps(results))
+        return
     stock, bulk = results["stock"], results["bulk"]
     stock_rate = stock["rows"] / stock["seconds"]
     bulk_rate = bulk["rows"] / bulk["seconds"]

@@ -1,0 +1,229 @@
+"""Every benchmark on SQLite and on PostgreSQL, printed as one table beside the targets.
+
+    .venv/bin/python bench/run.py
+
+For each database it prepares two: one at national scale, filled by `manage.py generate_scale`
+(500,000 organizations, 100,000 quotas, 1,000,000 people and placements, 20,000 memoranda),
+and one for the import benchmark, whose organizations it empties. They are made if missing
+and kept for the next run; --regenerate starts them afresh (and measures generate_scale).
+Each benchmark runs in its own processes: the figures are the scripts' own (changelists.py,
+compliance_sheet.py, imports.py), which can also be run alone.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+SCALE = {
+    "organizations": 500_000,
+    "quotas": 100_000,
+    "persons": 1_000_000,
+    "placements": 1_000_000,
+    "memoranda": 20_000,
+}
+DATABASES = {
+    "SQLite": (
+        "sqlite:///{root}/var/bench-scale.sqlite3",
+        "sqlite:///{root}/var/bench-import.sqlite3",
+    ),
+    "PostgreSQL": (
+        "postgres://postgres@127.0.0.1:5432/jumys_bench_scale",
+        "postgres://postgres@127.0.0.1:5432/jumys_bench_import",
+    ),
+}
+
+
+def command(url, *args, capture=True):
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "0"}
+    result = subprocess.run(
+        [PYTHON, *args], cwd=ROOT, env=env, capture_output=capture, text=True, check=False
+    )
+    if result.returncode:
+        sys.exit(f"{' '.join(args)} failed on {url}:\n{result.stderr}")
+    return result.stdout
+
+
+def recreate(url):
+    if url.startswith("sqlite"):
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def exists(url):
+    if url.startswith("sqlite"):
+        return Path(url.removeprefix("sqlite:///")).exists()
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres") as connection:
+        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        return found.fetchone() is not None
+
+
+def prepare(label, scale_url, import_url, regenerate, fraction=1.0):
+    """The two databases, migrated and filled; generate_scale's own figure when it ran."""
+    generated = None
+    for url in (scale_url, import_url):
+        fresh = regenerate or not exists(url)
+        if fresh:
+            recreate(url)
+        command(url, "manage.py", "migrate", "--noinput", "-v0")
+        command(url, "manage.py", "load_reference")
+        if url == scale_url and fresh:
+            print(f"{label}: generating national-scale data…", file=sys.stderr)
+            arguments = [f"--{name}={int(count * fraction)}" for name, count in SCALE.items()]
+            out = command(url, "manage.py", "generate_scale", *arguments)
+            generated = float(re.search(r"([\d,]+) rows/s", out).group(1).replace(",", ""))
+            if url.startswith("postgres"):
+                command(url, "manage.py", "dbshell", "--", "-c", "VACUUM ANALYZE")
+    return generated
+
+
+def measure(label, scale_url, import_url, runs, regenerate, quick=False):
+    generated = prepare(label, scale_url, import_url, regenerate, 0.01 if quick else 1.0)
+    print(f"{label}: changelists…", file=sys.stderr)
+    changelists = json.loads(command(scale_url, "bench/changelists.py", "--json", f"--runs={runs}"))
+    print(f"{label}: compliance sheet…", file=sys.stderr)
+    compliance = json.loads(command(scale_url, "bench/compliance_sheet.py", "--json"))
+    print(f"{label}: imports…", file=sys.stderr)
+    sizes = ["--rows=2000", "--stock-rows=200"] if quick else []
+    imports = json.loads(command(import_url, "bench/imports.py", "--json", *sizes))
+    return {
+        "generated": generated,
+        "changelists": changelists,
+        "compliance": compliance,
+        "imports": imports,
+    }
+
+
+def table(results):
+    """(measure, target, one cell per database) rows."""
+    labels = list(results)
+    rows = []
+
+    def add(name, target, cell):
+        rows.append((name, target, [cell(results[label]) for label in labels]))
+
+    def rate(value):
+        return "—" if value is None else f"{value:,.0f}"
+
+    def bulk(r):
+        return r["imports"]["bulk"]
+
+    def speed(path):
+        return path["rows"] / path["seconds"]
+
+    add("generate_scale, rows/s", "≥ 50,000", lambda r: rate(r["generated"]))
+    rows_imported = bulk(results[labels[0]])["rows"]
+    add(f"import {rows_imported:,} rows, rows/s", "≥ 10,000", lambda r: rate(speed(bulk(r))))
+    add("  stock row-by-row path, rows/s", "", lambda r: rate(speed(r["imports"]["stock"])))
+    add(
+        "  speed-up over the stock path",
+        "≥ 20×",
+        lambda r: f"{speed(bulk(r)) / speed(r['imports']['stock']):.0f}×",
+    )
+    add("  peak memory, MB", "≤ 500", lambda r: f"{bulk(r)['peak_mb']:.0f}")
+    add(
+        "  history rows / rows written",
+        "equal",
+        lambda r: f"{bulk(r)['history']:,} / {bulk(r)['new']:,}",
+    )
+    add(
+        "  re-import unchanged, rows/s",
+        "> import",
+        lambda r: rate(bulk(r)["rows"] / bulk(r)["reimport_seconds"]),
+    )
+    add(
+        "  history rows added by re-import",
+        "0",
+        lambda r: str(bulk(r)["history_after_reimport"] - bulk(r)["history"]),
+    )
+
+    def changelist(r, index):
+        row = r["changelists"]["rows"][index]
+        return (
+            f"{row['ms']:.0f} / {row['queries']} ({row['stock_ms']:.0f} / {row['stock_queries']})"
+        )
+
+    for index, row in enumerate(results[labels[0]]["changelists"]["rows"]):
+        add(
+            f"{row['list']}: {row['scenario']}, ms / queries (stock)",
+            "≤ 150 / ≤ 10",
+            lambda r, i=index: changelist(r, i),
+        )
+    targets = {
+        "page, one region": "",
+        "XLSX, one region": "",
+        "XLSX, whole country": "≤ 10 s, ≤ 500 MB",
+    }
+    for case, target in targets.items():
+        add(
+            f"compliance {case}: s / MB / queries",
+            target,
+            lambda r, c=case: (
+                f"{r['compliance'][c]['seconds']:.1f} / {r['compliance'][c]['peak_mb']:.0f} / "
+                f"{r['compliance'][c]['queries']}"
+            ),
+        )
+    return labels, rows
+
+
+def quick(url):
+    """A quick run's own database, so as not to replace the full-scale one."""
+    if url.endswith(".sqlite3"):
+        return url.removesuffix(".sqlite3") + "-quick.sqlite3"
+    return url + "_quick"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="requests per changelist median")
+    parser.add_argument("--regenerate", action="store_true", help="start the databases afresh")
+    parser.add_argument("--only", choices=list(DATABASES), help="one database only")
+    parser.add_argument(
+        "--quick", action="store_true", help="a hundredth of the scale, to check the bench itself"
+    )
+    args = parser.parse_args()
+    results = {}
+    for label, (scale_url, import_url) in DATABASES.items():
+        if args.only and label != args.only:
+            continue
+        scale_url, import_url = (url.format(root=ROOT) for url in (scale_url, import_url))
+        if args.quick:
+            scale_url, import_url = quick(scale_url), quick(import_url)
+        results[label] = measure(
+            label, scale_url, import_url, args.runs, args.regenerate, args.quick
+        )
+    labels, rows = table(results)
+    print(
+        f"Machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
+    )
+    width = max(len(name) for name, _target, _cells in rows)
+    print(
+        f"{'measure':<{width}}  {'target (PostgreSQL)':<19}" + "".join(f"{x:>26}" for x in labels)
+    )
+    for name, target, cells in rows:
+        print(f"{name:<{width}}  {target:<19}" + "".join(f"{cell:>26}" for cell in cells))
+    plans = results.get("PostgreSQL", {}).get("changelists", {}).get("plans", {})
+    for label, plan in plans.items():
+        print(f"\nPostgreSQL plan for the organizations {label}:\n{plan}")
+
+
+if __name__ == "__main__":
+    main()
