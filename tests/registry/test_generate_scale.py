@@ -13,18 +13,18 @@ from registry.validators import identifier_error
 pytestmark = pytest.mark.django_db
 
 
-def foreign_keys():
+def foreign_keys_and_indexes():
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'f'"
-        )
-        return sorted(cursor.fetchall())
+        cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint")
+        constraints = sorted(cursor.fetchall())
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'")
+        return constraints, sorted(cursor.fetchall())
 
 
 def test_generates_valid_rows_with_history_deterministically():
-    keys = foreign_keys()
+    schema = foreign_keys_and_indexes()
     out = io.StringIO()
     arguments = [
         "--organizations",
@@ -68,5 +68,5 @@ def test_generates_valid_rows_with_history_deterministically():
         "+",
     )
     assert "rows/s" in out.getvalue()
-    # PostgreSQL's keys were set aside for the load and are all back.
-    assert foreign_keys() == keys
+    # PostgreSQL's keys and indexes were set aside for the load and are all back.
+    assert foreign_keys_and_indexes() == schema
