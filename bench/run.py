@@ -28,6 +28,8 @@ SCALE = {
     "placements": 1_000_000,
     "memoranda": 20_000,
 }
+# generate_scale's rate, kept from the run that filled each database.
+GENERATED = ROOT / "var" / "bench-generated.json"
 DATABASES = {
     "SQLite": (
         "sqlite:///{root}/var/bench-scale.sqlite3",
@@ -90,11 +92,16 @@ def prepare(label, scale_url, import_url, regenerate, fraction=1.0):
             arguments = [f"--{name}={int(count * fraction)}" for name, count in SCALE.items()]
             out = command(url, "manage.py", "generate_scale", *arguments)
             generated = float(re.search(r"([\d,]+) rows/s", out).group(1).replace(",", ""))
+            figures = json.loads(GENERATED.read_text()) if GENERATED.exists() else {}
+            GENERATED.write_text(json.dumps({**figures, scale_url: generated}))
             if url.startswith("postgres"):
                 # Statistics for the planner, and the load's dirty pages written out now
                 # rather than by a checkpoint in the middle of a measurement.
                 command(url, "manage.py", "dbshell", "--", "-c", "VACUUM ANALYZE")
                 command(url, "manage.py", "dbshell", "--", "-c", "CHECKPOINT")
+    if generated is None and GENERATED.exists():
+        # The figure from the run that made this database.
+        generated = json.loads(GENERATED.read_text()).get(scale_url)
     return generated
 
 
