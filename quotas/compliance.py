@@ -112,6 +112,7 @@ class ComplianceSheet:
         regions = {region.pk: region.name for region in Region.objects.all()}
         districts = {district.pk: district.name for district in District.objects.all()}
         categories = {category.pk: category for category in QuotaCategory.objects.all()}
+        category_names = {pk: str(category) for pk, category in categories.items()}
         language = get_language()
         self.groups = []
         self.total = Totals(_("Total"))
@@ -153,7 +154,7 @@ class ComplianceSheet:
                 bin=bin_,
                 organization=Organization.name_for_display(short_name, name_ru, name_kk, language),
                 district=district,
-                category=str(category),
+                category=category_names[category_id],
                 headcount=headcount,
                 excluded=excluded_headcount if category.excludes_hazardous else 0,
                 percent=quota_percent,
@@ -171,7 +172,9 @@ class ComplianceSheet:
             )
             self.groups[-1].rows.append(row)
             self.groups[-1].totals.add(row)
-            self.region_totals.setdefault(region, Totals(f"{_('Total')}: {region}")).add(row)
+            if region not in self.region_totals:
+                self.region_totals[region] = Totals(f"{_('Total')}: {region}")
+            self.region_totals[region].add(row)
             self.total.add(row)
 
     @classmethod
