@@ -388,6 +388,7 @@ def test_bulk_path_refuses_a_key_twice_in_one_file():
     doubled = "\n".join([*text, text[1]]).encode()
     result = OrganizationResource().bulk_import(read(doubled, CSV))
     assert [p["line"] for p in result.problems] == [5]
+    assert result.problems[0]["message"] == "Тот же ключ встречается и в строке 2."
     assert Organization.objects.count() == 0
 
 
