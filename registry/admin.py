@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import QuerySet
 from django.http import Http404
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -118,19 +119,13 @@ class EstimatedCountPaginator(Paginator):
             )
             return cursor.fetchone()[0]
 
-    def page(self, number):
+    def _get_page(self, object_list, number, paginator):
         """A page's keys first, then its rows: the joins for related columns are made for the
         page's rows only, not for every row an OFFSET skips (page 500 of a national list)."""
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        rows = self.object_list
-        if hasattr(rows, "values_list"):
-            keys = list(rows.values_list("pk", flat=True)[bottom:top])
-            return self._get_page(rows.filter(pk__in=keys), number, self)
-        return self._get_page(rows[bottom:top], number, self)
+        if isinstance(object_list, QuerySet) and object_list.query.is_sliced:
+            keys = list(object_list.values_list("pk", flat=True))
+            object_list = self.object_list.filter(pk__in=keys)
+        return super()._get_page(object_list, number, paginator)
 
 
 class RegistryAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
