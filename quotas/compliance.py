@@ -149,6 +149,9 @@ class ComplianceSheet:
             category = categories[category_id]
             places = Quota.places_from(stated_places, computed_places)
             fulfilment = Quota.fulfilment_of(places, filled)
+            year_fulfilment = (
+                None if year_mean_filled is None else Quota.fulfilment_of(places, year_mean_filled)
+            )
             row = SheetRow(
                 number=number,
                 bin=bin_,
@@ -163,12 +166,8 @@ class ComplianceSheet:
                 vacant=Quota.vacancy(places, filled),
                 fulfilment=None if fulfilment is None else round(fulfilment, 1),
                 year_mean_filled=year_mean_filled,
-                year_fulfilment=(
-                    None
-                    if year_mean_filled is None or not places
-                    else round(year_mean_filled * 100 / places, 1)
-                ),
-                stated_differs=stated_places is not None and stated_places != computed_places,
+                year_fulfilment=None if year_fulfilment is None else round(year_fulfilment, 1),
+                stated_differs=Quota.stated_places_differ(stated_places, computed_places),
             )
             self.groups[-1].rows.append(row)
             self.groups[-1].totals.add(row)

@@ -408,7 +408,7 @@ class Quota(models.Model):
 
     @property
     def stated_differs(self):
-        return self.stated_places is not None and self.stated_places != self.computed_places
+        return self.stated_places_differ(self.stated_places, self.computed_places)
 
     # The rules behind with_compliance's annotations, for figures read as plain values (a
     # national sheet reads 100,000 quotas without building a model for each).
@@ -417,6 +417,10 @@ class Quota(models.Model):
     def places_from(stated_places, computed_places):
         """The akimat's stated number of places wins over the computed one."""
         return computed_places if stated_places is None else stated_places
+
+    @staticmethod
+    def stated_places_differ(stated_places, computed_places):
+        return stated_places is not None and stated_places != computed_places
 
     @staticmethod
     def vacancy(places, filled):
