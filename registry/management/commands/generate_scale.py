@@ -363,7 +363,8 @@ class Command(BaseCommand):
         self.write(Placement, rows, "placements")
 
     def memoranda(self, count):
-        """Each memorandum joins an akimat or centre with one or two employers of its region."""
+        """Each memorandum joins two or three organizations of one region, with one or two
+        commitments of its parties."""
         by_region = {}
         for pk, region in Organization.objects.order_by("pk").values_list("pk", "region_id")[
             :200_000
