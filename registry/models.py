@@ -187,16 +187,22 @@ class OkedSectionManager(CodeManager):
     def for_oked(self, oked, sections=None):
         """The section whose divisions include the first two digits of an OKED code.
 
-        A bulk import passes all `sections` once, rather than a query per row.
+        A bulk import passes `sections` (from `by_division`) once, rather than a query per row.
         """
         if not oked or not oked[:2].isdigit():
             return None
         division = int(oked[:2])
         if sections is not None:
-            return next(
-                (s for s in sections if s.first_division <= division <= s.last_division), None
-            )
+            return sections.get(division)
         return self.filter(first_division__lte=division, last_division__gte=division).first()
+
+    def by_division(self):
+        """Every section by each of its divisions (01–99): a lookup table for many rows."""
+        return {
+            division: section
+            for section in self.all()
+            for division in range(section.first_division, section.last_division + 1)
+        }
 
 
 class OkedSection(BilingualNameMixin):

@@ -5,6 +5,7 @@ import time
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,7 +13,7 @@ from import_export import fields, resources
 from import_export.widgets import ManyToManyWidget
 
 from . import widgets
-from .bulk import BulkWriter
+from .bulk import AnyOf, BulkWriter
 from .models import (
     District,
     LegalForm,
@@ -179,43 +180,66 @@ class SpreadsheetResource(resources.ModelResource):
         ):
             raise NotImplementedError("the bulk path writes one table's own columns")
         model = self._meta.model
-        readers = {
-            field.attribute: (
-                model._meta.get_field(field.attribute).attname,
-                self.cell_reader(field),
+        concrete = model._meta.concrete_fields
+        position = {model_field.attname: index for index, model_field in enumerate(concrete)}
+        # (attribute, its place in a row of concrete values, the foreign key it sets if any,
+        # the key's target attribute, the reader): what each column does to a record.
+        columns = []
+        for field in fields:
+            model_field = model._meta.get_field(field.attribute)
+            relation = model_field if model_field.is_relation else None
+            columns.append(
+                (
+                    field.attribute,
+                    position[model_field.attname],
+                    relation,
+                    relation.target_field.attname if relation else None,
+                    self.cell_reader(field),
+                )
             )
-            for field in fields
-        }
-        self.new_instance = self.instance_maker(model)
         key_fields = [self.fields[name] for name in self.get_import_id_fields()]
+        if len(key_fields) != 1 or model._meta.get_field(key_fields[0].attribute).is_relation:
+            raise NotImplementedError("bulk import keys on one column of the table's own")
+        self.bulk_relations = [field for field in concrete if field.is_relation]
+        self.default_row = self.row_defaults(model)
         writer = BulkWriter(
             model,
-            update_fields=[*readers, *self.derived_fields],
+            update_fields=[field.attribute for field in fields] + list(self.derived_fields),
             user=user if user is not None and user.is_authenticated else None,
             reason=_("Imported from %(file)s") % {"file": file_name}
             if file_name
             else _("Imported"),
         )
         self.seen_keys = {}
+        rows = len(dataset)
         with transaction.atomic():
-            for start in range(0, len(dataset), batch_size):
-                rows = [
-                    dict(zip(headers, values, strict=False))
-                    for values in dataset[start : start + batch_size]
-                ]
-                created, updated = self.check_batch(rows, start, readers, key_fields, result)
-                result.totals["new"] += len(created)
-                result.totals["update"] += len(updated)
-                if not result.has_validation_errors() and not dry_run:
-                    writer.write(created, updated)
+            with writer:
+                batch = self.read_batch(dataset, headers, 0, batch_size, key_fields)
+                for start in range(0, rows, batch_size):
+                    created, updated = self.check_batch(*batch, start, columns, key_fields, result)
+                    result.totals["new"] += len(created)
+                    result.totals["update"] += len(updated)
+                    if start + batch_size < rows:
+                        # Looked up before this batch is handed to the writer, so that the
+                        # writer's work and the checking of the next batch run side by side.
+                        writer.wait()
+                        batch = self.read_batch(
+                            dataset, headers, start + batch_size, batch_size, key_fields
+                        )
+                    if not result.has_validation_errors() and not dry_run:
+                        writer.write(created, updated)
             if result.has_validation_errors() or dry_run:
                 transaction.set_rollback(True)
         result.problems = self.describe_problems(result)
         result.seconds = time.monotonic() - self.started
         return result
 
-    def check_batch(self, rows, offset, readers, key_fields, result):
-        """Read and validate a batch of rows: the instances to create and to change."""
+    def read_batch(self, dataset, headers, start, batch_size, key_fields):
+        """A batch's rows by column, their keys, and the stored records those keys name."""
+        rows = [
+            dict(zip(headers, values, strict=False))
+            for values in dataset[start : start + batch_size]
+        ]
         keys = []
         for row in rows:
             self.before_import_row(row)
@@ -223,45 +247,62 @@ class SpreadsheetResource(resources.ModelResource):
                 keys.append(tuple(field.clean(row) for field in key_fields))
             except ValueError:
                 keys.append(None)
-        existing = self.load_existing(keys, key_fields)
+        return rows, keys, self.load_existing(keys, key_fields)
+
+    def check_batch(self, rows, keys, existing, offset, columns, key_fields, result):
+        """Read and validate a batch of rows: the instances to create and to change.
+
+        A row goes into a list of concrete values, the stored record's or the defaults, and an
+        instance is made only for a row that is new or changes something.
+        """
+        model = self._meta.model
+        attnames = [field.attname for field in model._meta.concrete_fields]
         prepared = self.prepare_bulk_instances()
+        database = self.get_queryset().db
         created, updated = [], []
         for number, (row, key) in enumerate(zip(rows, keys, strict=True), offset + 1):
             if self.progress is not None:
                 self.progress(number, result.total_rows)
-            instance = existing.get(key)
-            new = instance is None
-            if new:
-                instance = self.new_instance()
-            else:
-                before = [getattr(instance, attname) for attname, _read in readers.values()]
-            for name, value in prepared.items():
-                setattr(instance, name, value)
-            errors = {}
-            for attribute, (_attname, read) in readers.items():
+            stored = existing.get(key)
+            values = self.default_row() if stored is None else list(stored)
+            changed = stored is None
+            errors, related = {}, []
+            for attribute, index, relation, target, read in columns:
                 try:
-                    setattr(instance, attribute, read(row))
+                    value = read(row)
                 except ValueError as error:
                     errors[attribute] = [str(error)]
+                    continue
+                if relation is not None:
+                    related.append((relation, value))
+                    value = None if value is None else getattr(value, target)
+                if values[index] != value:
+                    values[index] = value
+                    changed = True
             if key is not None and key in self.seen_keys:
                 errors.setdefault(key_fields[0].attribute, []).append(
                     _("The same key is on line %(line)d too.") % {"line": self.seen_keys[key] + 1}
                 )
             self.seen_keys.setdefault(key, number)
-            if (
-                not errors
-                and not new
-                and before == [getattr(instance, attname) for attname, _read in readers.values()]
-            ):
+            if not errors and not changed:
                 result.totals["skip"] += 1
                 continue
+            if stored is None:
+                instance = model(*values)
+            else:
+                instance = model.from_db(database, attnames, values)
+            # The records the widgets read, so that checks following a key make no query.
+            for relation, value in related:
+                relation.set_cached_value(instance, value)
+            for name, value in prepared.items():
+                setattr(instance, name, value)
             try:
                 self.validate_instance(instance, errors, validate_unique=False)
             except ValidationError as error:
                 result.append_invalid_row(number, row, error)
                 result.totals["invalid"] += 1
                 continue
-            (created if new else updated).append(instance)
+            (created if stored is None else updated).append(instance)
         return created, updated
 
     @staticmethod
@@ -288,9 +329,9 @@ class SpreadsheetResource(resources.ModelResource):
         return read
 
     @staticmethod
-    def instance_maker(model):
-        """model() for many rows: the defaults worked out once and passed by position (Django's
-        fast path, taken for rows read from the database); callable defaults called each time."""
+    def row_defaults(model):
+        """A new record's concrete values, in field order: worked out once and copied per row
+        (callable defaults called each time), for model(*values), Django's fast path."""
         fields = model._meta.concrete_fields
         values = [field.get_default() for field in fields]
         fresh = [
@@ -299,13 +340,13 @@ class SpreadsheetResource(resources.ModelResource):
             if field.has_default() and callable(field.default)
         ]
 
-        def make():
+        def defaults():
             row = values.copy()
             for index, field in fresh:
                 row[index] = field.get_default()
-            return model(*row)
+            return row
 
-        return make
+        return defaults
 
     # Columns a model fills itself in save(); the bulk path sets them through the same method.
     derived_fields = ()
@@ -315,17 +356,22 @@ class SpreadsheetResource(resources.ModelResource):
         return {}
 
     def load_existing(self, keys, key_fields):
-        """The records a batch's keys name, by key, in one query."""
-        if len(key_fields) != 1:
-            raise NotImplementedError("bulk import keys on one column")
-        attribute = key_fields[0].attribute
+        """The stored records a batch's keys name, by key: each a tuple of its concrete values,
+        in field order, so that a row the file leaves unchanged costs no instance."""
+        field = self._meta.model._meta.get_field(key_fields[0].attribute)
         values = {key[0] for key in keys if key is not None and key[0] not in (None, "")}
         if not values:
             return {}
-        return {
-            (getattr(instance, attribute),): instance
-            for instance in self.get_queryset().filter(**{f"{attribute}__in": values})
-        }
+        attnames = [each.attname for each in self._meta.model._meta.concrete_fields]
+        at = attnames.index(field.attname)
+        stored = (
+            self.get_queryset()
+            .select_related(None)
+            .order_by()
+            .filter(AnyOf(F(field.attname), list(values)))
+            .values_list(*attnames)
+        )
+        return {(row[at],): row for row in stored}
 
     def default_columns(self):
         """Values for whole columns a file may leave out, by field name: none by default."""
@@ -339,8 +385,8 @@ class SpreadsheetResource(resources.ModelResource):
             # their SQL once per row here would cost the time the bulk path saves.
             loaded = [
                 field.name
-                for field in instance._meta.concrete_fields
-                if field.is_relation and getattr(instance, field.attname) is not None
+                for field in self.bulk_relations
+                if getattr(instance, field.attname) is not None
             ]
             try:
                 instance.full_clean(
@@ -357,8 +403,10 @@ class SpreadsheetResource(resources.ModelResource):
 
     def check_region(self, instance, errors):
         allowed = getattr(self, "allowed_region_ids", None)
+        if allowed is None:
+            return
         region_id = row_region_id(instance)
-        if allowed is not None and region_id is not None and region_id not in allowed:
+        if region_id is not None and region_id not in allowed:
             region = Region.objects.filter(pk=region_id).first()
             errors.setdefault(NON_FIELD_ERRORS, []).append(
                 _("This row is for %(region)s, outside the regions you work in.")
@@ -512,7 +560,7 @@ class OrganizationResource(SpreadsheetResource):
         return super().get_queryset().select_related("legal_form", "kind", "region", "district")
 
     def prepare_bulk_instances(self):
-        return {"_oked_sections": list(OkedSection.objects.all())}
+        return {"_oked_sections": OkedSection.objects.by_division()}
 
     def before_import_row(self, row, **kwargs):
         # A status column left empty means the organization is active, as in the form.

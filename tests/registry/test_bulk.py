@@ -1,0 +1,126 @@
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+
+from registry.bulk import AnyOf, BulkWriter, record_history_in_bulk
+from registry.formats import CSV
+from registry.models import OkedSection, Organization, Region
+from registry.resources import OrganizationResource
+from tests.factories import OrganizationFactory, valid_bin
+
+pytestmark = pytest.mark.django_db
+
+
+def unsaved(number, **values):
+    """An organization as an import builds it: valid, not yet written."""
+    model = OrganizationFactory.build(**{"bin": valid_bin(number), **values})
+    model.full_clean()
+    return model
+
+
+def test_any_of_matches_what_in_matches_and_ignores_none():
+    first, second, _third = OrganizationFactory.create_batch(3)
+    keys = [first.bin, second.bin, None, "000000000000"]
+    found = Organization.objects.filter(AnyOf(F("bin"), keys)).order_by("pk")
+    assert list(found) == [first, second]
+    assert list(found) == list(Organization.objects.filter(bin__in=keys).order_by("pk"))
+
+
+def test_history_is_copied_from_the_written_rows(superuser):
+    organizations = OrganizationFactory.create_batch(2, headcount=7)
+    Organization.history.all().delete()
+    record_history_in_bulk(
+        Organization, [o.pk for o in organizations], "~", user=superuser, reason="Imported"
+    )
+    records = Organization.history.order_by("id")
+    assert [(h.id, h.bin, h.headcount) for h in records] == [
+        (o.pk, o.bin, 7) for o in organizations
+    ]
+    assert {(h.history_type, h.history_user, h.history_change_reason) for h in records} == {
+        ("~", superuser, "Imported")
+    }
+
+
+def test_writer_stamps_rows_and_their_history_with_one_moment():
+    with transaction.atomic(), BulkWriter(Organization, update_fields=[]) as writer:
+        writer.write([unsaved(1), unsaved(2)], [])
+    written = list(Organization.objects.all())
+    assert len(written) == 2
+    moments = {o.created_at for o in written} | {o.updated_at for o in written}
+    if connection.vendor == "postgresql":
+        # COPY takes the writer's moment; bulk_create elsewhere stamps its own.
+        assert moments == {writer.date}
+        assert {h.history_date for h in Organization.history.all()} == {writer.date}
+    assert [o.search_text for o in written] == [
+        o.search_text for o in Organization.objects.order_by("pk")
+    ]
+    assert all(o.search_text and o.oked_section is None for o in written)
+
+
+def test_writer_reports_a_failed_batch_and_nothing_stays_written():
+    twin = valid_bin(3)
+    writer = BulkWriter(Organization, update_fields=[])
+    with pytest.raises(IntegrityError), transaction.atomic(), writer:
+        writer.write([unsaved(4)], [])
+        writer.write([unsaved(5, bin=twin), unsaved(6, bin=twin)], [])
+    assert Organization.objects.count() == 0
+    assert Organization.history.count() == 0
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="foreign keys are checked per batch on PostgreSQL"
+)
+def test_writer_leaves_foreign_keys_deferred_again():
+    organization = OrganizationFactory()
+    with transaction.atomic():
+        with BulkWriter(Organization, update_fields=[]) as writer:
+            writer.write([unsaved(7)], [])
+        with transaction.atomic():
+            # Deferred: a dangling key is refused at commit, not by the statement itself.
+            Organization.objects.filter(pk=organization.pk).update(region_id=10**6)
+            transaction.set_rollback(True)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="foreign keys are checked per batch on PostgreSQL"
+)
+def test_writer_checks_foreign_keys_as_each_batch_is_written():
+    dangling = unsaved(8)
+    dangling.region_id = 10**6
+    writer = BulkWriter(Organization, update_fields=[])
+    with pytest.raises(IntegrityError), transaction.atomic(), writer:
+        writer.write([dangling], [])
+        writer.wait()
+
+
+def organizations_csv(count, first):
+    """A file of `count` new organizations, all in one region and district."""
+    header = "BIN,Full name (Russian),Legal form,Organization kind,Region,District,OKED"
+    lines = [
+        f"{valid_bin(n)},ТОО «Бенч {n}»,ТОО,Коммерческое предприятие,"
+        "Акмолинская область,город Кокшетау,10.51"
+        for n in range(first, first + count)
+    ]
+    return CSV().create_dataset("\n".join([header, *lines]).encode())
+
+
+def test_bulk_import_makes_as_many_queries_for_many_rows_as_for_few():
+    def queries(rows, first):
+        with CaptureQueriesContext(connection) as captured:
+            result = OrganizationResource().bulk_import(organizations_csv(rows, first))
+        assert (result.totals["new"], result.totals["invalid"]) == (rows, 0)
+        return len(captured)
+
+    # Reference tables once, then per batch: its keys' lookup, the OKED sections, the rows
+    # and their history. Nothing per row.
+    assert queries(2, first=100) == queries(40, first=200) <= 16
+    assert Organization.history.count() == 42
+
+
+def test_oked_sections_by_division_match_the_query():
+    sections = OkedSection.objects.by_division()
+    for oked in ("01.11", "10.51", "47", "99.00", "", "x1"):
+        assert OkedSection.objects.for_oked(oked, sections) == OkedSection.objects.for_oked(oked)
+    assert sections[10].code == "C"
+    assert Region.objects.exists()
