@@ -92,8 +92,17 @@ def run(path_kind, file, rows):
     from registry.models import Organization
     from registry.resources import OrganizationResource
 
-    Organization.objects.all().delete()
-    Organization.history.all().delete()
+    tables = [Organization._meta.db_table, Organization.history.model._meta.db_table]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A clean start, measured alone: no dead rows from the last run, no checkpoint or
+            # autovacuum of them while the import runs.
+            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
+            cursor.execute(f"VACUUM ANALYZE {', '.join(tables)}")
+            cursor.execute("CHECKPOINT")
+        else:
+            for table in tables:
+                cursor.execute(f"DELETE FROM {table}")
     data = Path(file).read_bytes()
     started = time.perf_counter()
     dataset = XLSX().create_dataset(data)

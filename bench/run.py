@@ -201,6 +201,18 @@ def quick(url):
     return url + "_quick"
 
 
+def processor():
+    """The CPU's model name as Linux reports it; the platform module does not know it."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "processor unknown"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="requests per changelist median")
@@ -222,7 +234,8 @@ def main():
         )
     labels, rows = table(results)
     print(
-        f"Machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
+        f"Machine: {os.cpu_count()} cores ({processor()}), {platform.machine()}, "
+        f"Python {platform.python_version()}"
     )
     width = max(len(name) for name, _target, _cells in rows)
     print(
