@@ -202,6 +202,8 @@ class SpreadsheetResource(resources.ModelResource):
             raise NotImplementedError("bulk import keys on one column of the table's own")
         self.bulk_relations = [field for field in concrete if field.is_relation]
         self.default_row = self.row_defaults(model)
+        # Once for the whole file: a query while the writer holds the connection would wait.
+        self.bulk_prepared = self.prepare_bulk_instances()
         writer = BulkWriter(
             model,
             update_fields=[field.attribute for field in fields] + list(self.derived_fields),
@@ -257,7 +259,7 @@ class SpreadsheetResource(resources.ModelResource):
         """
         model = self._meta.model
         attnames = [field.attname for field in model._meta.concrete_fields]
-        prepared = self.prepare_bulk_instances()
+        prepared = self.bulk_prepared
         database = self.get_queryset().db
         created, updated = [], []
         for number, (row, key) in enumerate(zip(rows, keys, strict=True), offset + 1):
