@@ -72,13 +72,13 @@ def record_history_in_bulk(
     )
     values = [date or timezone.now(), reason, history_type, user.pk if user else None]
     pks = list(pks)
+    key_type = model._meta.pk.rel_db_type(connection)
     with connection.cursor() as cursor:
         for start in range(0, len(pks), chunk):
             keys = pks[start : start + chunk]
             if postgres:
                 # Joined to the keys rather than filtered by `= ANY(keys)`: a table that grew
                 # since it was last analyzed would be scanned once per key, chunk after chunk.
-                key_type = model._meta.pk.rel_db_type(connection)
                 cursor.execute(
                     prefix + f"FROM unnest(%s::{key_type}[]) AS written (pk) "
                     f"JOIN {table} ON {table}.{pk} = written.pk",
