@@ -17,15 +17,18 @@ from django.utils.translation import gettext_lazy as _
 IDENTIFIER_LENGTH = 12
 FIRST_WEIGHTS = tuple(range(1, 12))
 SECOND_WEIGHTS = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
+# Each digit is summed as its character code, 48 more than the digit; the weighted sum of
+# those 48s is taken off once. An import checks every row's BIN this way.
+WEIGHTINGS = [(weights, 48 * sum(weights)) for weights in (FIRST_WEIGHTS, SECOND_WEIGHTS)]
 
 
 def check_digit(first_eleven):
     """The check digit for 11 leading digits, or None when no number with them can be issued."""
-    digits = [int(char) for char in first_eleven]
-    if len(digits) != len(FIRST_WEIGHTS):
+    codes = first_eleven.encode()
+    if len(codes) != len(FIRST_WEIGHTS) or not codes.isdigit():
         raise ValueError("eleven digits expected")
-    for weights in (FIRST_WEIGHTS, SECOND_WEIGHTS):
-        remainder = sum(map(operator.mul, digits, weights)) % 11
+    for weights, offset in WEIGHTINGS:
+        remainder = (sum(map(operator.mul, codes, weights)) - offset) % 11
         if remainder != 10:
             return remainder
     return None

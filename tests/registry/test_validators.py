@@ -32,6 +32,27 @@ def test_number_whose_check_digit_is_ten_after_both_passes_is_never_valid():
             validate_bin(NEVER_ISSUED_PREFIX + last)
 
 
+def test_check_digit_agrees_with_the_resolution_digit_by_digit():
+    def by_the_resolution(first_eleven):
+        for weights in (range(1, 12), (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)):
+            remainder = sum(int(d) * w for d, w in zip(first_eleven, weights, strict=True)) % 11
+            if remainder != 10:
+                return remainder
+        return None
+
+    numbers = [f"{number:011d}" for number in range(0, 10**11, 7_919_117)]
+    assert len(numbers) > 10_000
+    assert [check_digit(n) for n in numbers] == [by_the_resolution(n) for n in numbers]
+
+
+@pytest.mark.parametrize(
+    "first_eleven", ["0409400000", "040940000009", "0409400000a", "04094000٠٠٠"]
+)
+def test_check_digit_needs_eleven_ascii_digits(first_eleven):
+    with pytest.raises(ValueError):
+        check_digit(first_eleven)
+
+
 def test_wrong_check_digit_names_the_expected_one():
     with pytest.raises(ValidationError) as error:
         validate_bin(VALID[:11] + "8")
