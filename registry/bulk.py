@@ -1,11 +1,14 @@
-"""Writing many rows at once, with the history records saving them one by one would leave."""
+"""Checking and writing many rows at once, with the history records saving them one by one would
+leave."""
 
 import operator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
 
+from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, router
-from django.db.models import DateField, DateTimeField, Field
+from django.db.models import DateField, DateTimeField, Field, Model
+from django.db.models.expressions import DatabaseDefault
 from django.db.models.lookups import In
 from django.utils import timezone
 
@@ -46,6 +49,65 @@ class AnyOf(In):
             if value is not None
         ]
         return f"{lhs} = ANY(%s)", (*params, values)
+
+
+class RememberingCleaner:
+    """`Model.full_clean` without the unique and constraint checks, for many instances of one
+    model: a value a field has passed once is not checked again.
+
+    The same OKED code, headcount, date or status comes down a column of an imported file
+    thousands of times, and a field's checks depend on the value alone. Relations are always
+    checked, since theirs read the database; a failing value is checked each time, so every row
+    gets its own message. At most `limit` values are remembered per field, so memory stays flat
+    down a column of unique names.
+    """
+
+    def __init__(self, model, limit=10_000):
+        self.fields = [field for field in model._meta.fields if not field.generated]
+        self.passed = {field.name: {} for field in self.fields if not field.is_relation}
+        self.limit = limit
+        # A model that cleans its fields its own way is cleaned its own way.
+        self.own_way = model.clean_fields is not Model.clean_fields
+
+    def full_clean(self, instance, exclude=()):
+        if self.own_way:
+            instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+            return
+        errors = {}
+        for field in self.fields:
+            if field.name in exclude:
+                continue
+            raw = getattr(instance, field.attname)
+            # As Model.clean_fields: a blank optional value and a database default are not checked.
+            if (field.blank and raw in field.empty_values) or isinstance(raw, DatabaseDefault):
+                continue
+            passed = self.passed.get(field.name)
+            # Typed, so that True is not taken for 1.
+            key = (type(raw), raw)
+            try:
+                if passed is not None and key in passed:
+                    setattr(instance, field.attname, passed[key])
+                    continue
+            except TypeError:
+                passed = None
+            try:
+                value = field.clean(raw, instance)
+            except ValidationError as error:
+                errors[field.name] = error.error_list
+                continue
+            setattr(instance, field.attname, value)
+            if passed is not None and len(passed) < self.limit:
+                try:
+                    hash(value)
+                except TypeError:
+                    continue
+                passed[key] = value
+        try:
+            instance.clean()
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
 
 def record_history_in_bulk(

@@ -13,7 +13,7 @@ from import_export import fields, resources
 from import_export.widgets import ManyToManyWidget
 
 from . import widgets
-from .bulk import AnyOf, BulkWriter
+from .bulk import AnyOf, BulkWriter, RememberingCleaner
 from .models import (
     District,
     LegalForm,
@@ -201,6 +201,7 @@ class SpreadsheetResource(resources.ModelResource):
         if len(key_fields) != 1 or model._meta.get_field(key_fields[0].attribute).is_relation:
             raise NotImplementedError("bulk import keys on one column of the table's own")
         self.bulk_relations = [field for field in concrete if field.is_relation]
+        self.bulk_cleaner = RememberingCleaner(model)
         self.default_row = self.row_defaults(model)
         # Once for the whole file: a query while the writer holds the connection would wait.
         self.bulk_prepared = self.prepare_bulk_instances()
@@ -391,9 +392,7 @@ class SpreadsheetResource(resources.ModelResource):
                 if getattr(instance, field.attname) is not None
             ]
             try:
-                instance.full_clean(
-                    exclude=[*errors, *loaded], validate_unique=False, validate_constraints=False
-                )
+                self.bulk_cleaner.full_clean(instance, exclude={*errors, *loaded})
             except ValidationError as error:
                 errors = error.update_error_dict(errors)
             self.check_region(instance, errors)

@@ -1,11 +1,14 @@
+from unittest import mock
+
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
-from registry.bulk import AnyOf, BulkWriter, record_history_in_bulk
+from registry.bulk import AnyOf, BulkWriter, RememberingCleaner, record_history_in_bulk
 from registry.formats import CSV
-from registry.models import OkedSection, Organization, Region
+from registry.models import OkedSection, Organization, Region, oked_validator
 from registry.resources import OrganizationResource
 from tests.factories import OrganizationFactory, valid_bin
 
@@ -66,6 +69,55 @@ def test_writer_reports_a_failed_batch_and_nothing_stays_written():
         writer.write([unsaved(5, bin=twin), unsaved(6, bin=twin)], [])
     assert Organization.objects.count() == 0
     assert Organization.history.count() == 0
+
+
+def errors_of(clean, instance):
+    try:
+        clean(instance)
+    except ValidationError as error:
+        return error.message_dict
+    return {}
+
+
+def test_remembering_cleaner_finds_what_full_clean_finds():
+    rows = [
+        {"oked": "10.51", "headcount": 5},
+        {"oked": "10.51", "headcount": "5"},
+        {"oked": "1O.51", "headcount": -1},
+        {"oked": "1O.51", "phone": "+7 (701) 000-00-00"},
+        {"oked": "99.99", "status": "closed", "email": "not an address"},
+        {"bin": "123456789012", "name_ru": "", "name_kk": ""},
+    ]
+    cleaner = RememberingCleaner(Organization)
+    reported = set()
+    for number, values in enumerate(rows, 20):
+        remembering = OrganizationFactory.build(**{"bin": valid_bin(number), **values})
+        plain = OrganizationFactory.build(**{"bin": valid_bin(number), **values})
+        expected = errors_of(
+            lambda o: o.full_clean(validate_unique=False, validate_constraints=False), plain
+        )
+        assert errors_of(cleaner.full_clean, remembering) == expected
+        assert remembering.headcount == plain.headcount
+        reported |= set(expected)
+    assert reported == {"oked", "headcount", "status", "email", "bin", "name_ru"}
+    assert "oked" in errors_of(cleaner.full_clean, OrganizationFactory.build(oked="1O.51"))
+
+
+def test_remembering_cleaner_checks_a_passing_value_once():
+    calls = []
+    original = type(oked_validator).__call__
+
+    def counted(validator, value):
+        if validator is oked_validator:
+            calls.append(value)
+        return original(validator, value)
+
+    cleaner = RememberingCleaner(Organization, limit=2)
+    with mock.patch.object(type(oked_validator), "__call__", counted):
+        for number, oked in enumerate(["10.51", "10.51", "47.11", "62.01", "62.01", "10.51"]):
+            cleaner.full_clean(OrganizationFactory.build(bin=valid_bin(30 + number), oked=oked))
+    # 62.01 came after the limit of two remembered values: it is checked each time.
+    assert calls == ["10.51", "47.11", "62.01", "62.01"]
 
 
 @pytest.mark.skipif(
