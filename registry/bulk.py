@@ -3,7 +3,6 @@ leave."""
 
 import operator
 from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import wait as wait_for
 
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, router
@@ -12,24 +11,41 @@ from django.db.models.expressions import DatabaseDefault
 from django.db.models.lookups import In
 from django.utils import timezone
 
-# Fields whose Python values psycopg writes as Django would have converted them on PostgreSQL;
-# any other field (JSON, arrays, …) goes through Django's own conversion.
-ADAPTED_BY_PSYCOPG = {
-    "AutoField",
-    "BigAutoField",
-    "BigIntegerField",
-    "BooleanField",
-    "CharField",
-    "DateField",
-    "DateTimeField",
-    "DecimalField",
-    "ForeignKey",
-    "IntegerField",
-    "PositiveIntegerField",
-    "PositiveSmallIntegerField",
-    "SlugField",
-    "SmallIntegerField",
-    "TextField",
+# How COPY's text format spells a value, by field type: every character as typed, but for the
+# four that would end a value or a row, which go backslashed.
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_escaped(text):
+    # Tested first: translating costs seven times as much as looking, and few values need it.
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.translate(COPY_ESCAPES)
+    return text
+
+
+def copy_boolean(value):
+    return "t" if value else "f"
+
+
+COPY_TEXT = {
+    **dict.fromkeys(["CharField", "SlugField", "TextField"], copy_escaped),
+    **dict.fromkeys(
+        [
+            "AutoField",
+            "BigAutoField",
+            "BigIntegerField",
+            "DecimalField",
+            "IntegerField",
+            "PositiveBigIntegerField",
+            "PositiveIntegerField",
+            "PositiveSmallIntegerField",
+            "SmallAutoField",
+            "SmallIntegerField",
+        ],
+        str,
+    ),
+    **dict.fromkeys(["DateField", "DateTimeField"], operator.methodcaller("isoformat")),
+    "BooleanField": copy_boolean,
 }
 
 
@@ -163,17 +179,22 @@ class BulkWriter:
     Used as a context manager. On PostgreSQL each batch is written by a second thread over the
     same connection, so in the same transaction, while the caller reads and checks the next
     batch: the server inserts, indexes and checks one batch as Python works on the next, each on
-    its own core. The table's foreign keys are checked as each batch is written instead of all
-    at commit, where nothing else would run beside them. A caller that queries the database
-    itself calls `wait()` first: it returns once the batch in hand is written, or raises what
-    writing it raised.
+    its own core. Whatever a batch needs from Python (derived columns, timestamps, COPY's text)
+    is made before it is handed over, so that the second thread only waits on the server. The
+    table's foreign keys are checked as each batch is written instead of all at commit, where
+    nothing else would run beside them. `read` queues a query of the caller's behind the batches
+    handed over so far, so that it runs between two batches instead of waiting behind a COPY
+    (the driver takes the connection's lock per statement, so a query made directly is safe,
+    only slower); `wait()` returns once the batches handed over are written, or raises what
+    writing one of them raised.
     """
 
     def __init__(self, model, update_fields, user=None, reason="", using=None):
         self.model = model
         self.using = using or router.db_for_write(model)
         self.database = connections[self.using]
-        fields = model._meta.concrete_fields
+        meta = model._meta
+        fields = meta.concrete_fields
         self.timestamps = [
             field
             for field in fields
@@ -196,13 +217,28 @@ class BulkWriter:
         self.user = user
         self.reason = reason
         self.date = timezone.now()
-        self.background = self.database.vendor == "postgresql"
+        self.postgres = self.database.vendor == "postgresql"
+        if self.postgres:
+            # The key first: it is drawn from the sequence as the batch is written.
+            self.copied = [meta.pk, *(field for field in fields if field is not meta.pk)]
+            self.copy_text = [self.text_of(field) for field in self.copied[1:]]
+            getter = operator.attrgetter(*(field.attname for field in self.copied[1:]))
+            # attrgetter gives a tuple for two names or more, the value itself for one.
+            self.copy_values = getter if len(self.copied) > 2 else lambda row: (getter(row),)
         self.executor = None
         self.pending = None
+        self.failure = None
         self.immediate = []
 
+    @staticmethod
+    def text_of(field):
+        kind = (field.target_field if field.is_relation else field).get_internal_type()
+        if kind not in COPY_TEXT:
+            raise NotImplementedError(f"bulk writing cannot copy {field.name} ({kind})")
+        return COPY_TEXT[kind]
+
     def __enter__(self):
-        if self.background:
+        if self.postgres:
             self.immediate = self.deferred_foreign_keys()
             self.set_constraints("IMMEDIATE")
             self.database.inc_thread_sharing()
@@ -215,11 +251,9 @@ class BulkWriter:
         try:
             if error_type is None:
                 self.wait()
-            elif self.pending is not None:
-                # The caller's own error is the one to report; the batch must still finish
-                # before the transaction is rolled back under it.
-                wait_for([self.pending])
         finally:
+            # Whatever is queued finishes (or is skipped after a failure) before the
+            # transaction can be rolled back under it; the caller's own error is reported.
             self.executor.shutdown()
             self.database.dec_thread_sharing()
             self.executor = self.pending = None
@@ -247,32 +281,81 @@ class BulkWriter:
         with self.database.cursor() as cursor:
             cursor.execute(f"SET CONSTRAINTS {names} {mode}")
 
+    def read(self, function, *args):
+        """Run `function(*args)`, a query, on the writer's connection after what is handed over
+        already; returns a function that gives its result once it has run."""
+        if self.executor is None:
+            value = function(*args)
+            return lambda: value
+        future = self.executor.submit(self.unless_failed, function, *args)
+
+        def result():
+            value = future.result()
+            self.raise_failure()
+            return value
+
+        return result
+
     def write(self, created, updated):
+        """Hand over a batch: it is made ready here, while the last batch is being written."""
+        lines = self.prepare(created, updated)
         self.wait()
         if self.executor is None:
-            self.write_now(created, updated)
+            self.write_now(created, lines, updated)
         else:
-            self.pending = self.executor.submit(self.write_now, created, updated)
+            self.pending = self.executor.submit(
+                self.unless_failed, self.write_now, created, lines, updated
+            )
 
     def wait(self):
         pending, self.pending = self.pending, None
         if pending is not None:
             pending.result()
+        self.raise_failure()
 
-    def write_now(self, created, updated):
+    def unless_failed(self, function, *args):
+        # After a failure the transaction is broken: what was queued behind it is skipped.
+        if self.failure is not None:
+            return None
+        try:
+            return function(*args)
+        except BaseException as error:
+            self.failure = error
+            raise
+
+    def raise_failure(self):
+        if self.failure is not None:
+            raise self.failure
+
+    def prepare(self, created, updated):
+        """Derived columns and timestamps, and on PostgreSQL each new row as COPY's text."""
         for instance in [*created, *updated]:
             refresh = getattr(instance, "refresh_derived_fields", None)
             if refresh is not None:
                 refresh()
+        self.stamp(created, add=True)
+        self.stamp(updated, add=False)
+        if not self.postgres:
+            return None
+        texts = self.copy_text
+        return [
+            "\t".join(
+                [
+                    "\\N" if value is None else text(value)
+                    for text, value in zip(texts, self.copy_values(instance), strict=True)
+                ]
+            )
+            for instance in created
+        ]
+
+    def write_now(self, created, lines, updated):
         if created:
-            self.stamp(created, add=True)
-            if self.database.vendor == "postgresql":
-                self.copy(created)
+            if self.postgres:
+                self.copy(created, lines)
             else:
                 self.model._base_manager.using(self.using).bulk_create(created)
             self.record(created, "+")
         if updated:
-            self.stamp(updated, add=False)
             self.model._base_manager.using(self.using).bulk_update(updated, self.update_fields)
             self.record(updated, "~")
 
@@ -296,38 +379,23 @@ class BulkWriter:
             using=self.using,
         )
 
-    def copy(self, instances):
+    def copy(self, instances, lines):
         meta = self.model._meta
-        fields = meta.concrete_fields
         database = self.database
         quote = database.ops.quote_name
-        names = ", ".join(quote(field.column) for field in fields)
-        # Timestamps are stamped already; every other value is the attribute itself, as
-        # Field.pre_save returns it.
-        values_of = operator.attrgetter(*(field.attname for field in fields))
-        convert = [
-            (index, field.get_db_prep_save)
-            for index, field in enumerate(fields)
-            if field.get_internal_type() not in ADAPTED_BY_PSYCOPG
-        ]
+        names = ", ".join(quote(field.column) for field in self.copied)
         with database.cursor() as cursor:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                 [meta.db_table, meta.pk.column, len(instances)],
             )
-            for instance, (pk,) in zip(instances, cursor.fetchall(), strict=True):
-                instance.pk = pk
+            keys = [pk for (pk,) in cursor.fetchall()]
             statement = f"COPY {quote(meta.db_table)} ({names}) FROM STDIN"
             # Django's cursor has no COPY; its error wrapper still turns psycopg's errors into
             # Django's own (IntegrityError, …), as for any other query.
             with database.wrap_database_errors, cursor.cursor.copy(statement) as copy:
-                for instance in instances:
-                    values = values_of(instance)
-                    if convert:
-                        values = list(values)
-                        for index, conversion in convert:
-                            values[index] = conversion(values[index], database)
-                    copy.write_row(values)
-        for instance in instances:
+                copy.write("".join(f"{pk}\t{line}\n" for pk, line in zip(keys, lines, strict=True)))
+        for instance, pk in zip(instances, keys, strict=True):
+            instance.pk = pk
             instance._state.adding = False
             instance._state.db = self.using

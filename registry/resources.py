@@ -217,28 +217,34 @@ class SpreadsheetResource(resources.ModelResource):
         rows = len(dataset)
         with transaction.atomic():
             with writer:
-                batch = self.read_batch(dataset, headers, 0, batch_size, key_fields)
+                batch = self.read_batch(dataset, headers, 0, batch_size, key_fields, writer)
                 for start in range(0, rows, batch_size):
+                    following = None
+                    if start + batch_size < rows:
+                        # Its records are looked up while this batch is checked; the lookup
+                        # waits behind no batch but the one being written.
+                        following = self.read_batch(
+                            dataset, headers, start + batch_size, batch_size, key_fields, writer
+                        )
                     created, updated = self.check_batch(*batch, start, columns, key_fields, result)
                     result.totals["new"] += len(created)
                     result.totals["update"] += len(updated)
-                    if start + batch_size < rows:
-                        # Looked up before this batch is handed to the writer, so that the
-                        # writer's work and the checking of the next batch run side by side.
-                        writer.wait()
-                        batch = self.read_batch(
-                            dataset, headers, start + batch_size, batch_size, key_fields
-                        )
                     if not result.has_validation_errors() and not dry_run:
                         writer.write(created, updated)
+                    batch = following
             if result.has_validation_errors() or dry_run:
                 transaction.set_rollback(True)
         result.problems = self.describe_problems(result)
         result.seconds = time.monotonic() - self.started
         return result
 
-    def read_batch(self, dataset, headers, start, batch_size, key_fields):
-        """A batch's rows by column, their keys, and the stored records those keys name."""
+    def read_batch(self, dataset, headers, start, batch_size, key_fields, writer):
+        """A batch's rows by column, their keys, and the stored records those keys name (a
+        function giving them once the writer has read them).
+
+        A row of this file whose key an earlier batch has written too is refused as a
+        duplicate, so the records stored before the import are all the lookup needs to see.
+        """
         rows = [
             dict(zip(headers, values, strict=False))
             for values in dataset[start : start + batch_size]
@@ -250,9 +256,9 @@ class SpreadsheetResource(resources.ModelResource):
                 keys.append(tuple(field.clean(row) for field in key_fields))
             except ValueError:
                 keys.append(None)
-        return rows, keys, self.load_existing(keys, key_fields)
+        return rows, keys, writer.read(self.load_existing, keys, key_fields)
 
-    def check_batch(self, rows, keys, existing, offset, columns, key_fields, result):
+    def check_batch(self, rows, keys, stored_records, offset, columns, key_fields, result):
         """Read and validate a batch of rows: the instances to create and to change.
 
         A row goes into a list of concrete values, the stored record's or the defaults, and an
@@ -263,6 +269,7 @@ class SpreadsheetResource(resources.ModelResource):
         prepared = self.bulk_prepared
         database = self.get_queryset().db
         created, updated = [], []
+        existing = stored_records()
         for number, (row, key) in enumerate(zip(rows, keys, strict=True), offset + 1):
             if self.progress is not None:
                 self.progress(number, result.total_rows)

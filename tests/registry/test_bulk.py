@@ -1,3 +1,4 @@
+import datetime
 from unittest import mock
 
 import pytest
@@ -69,6 +70,41 @@ def test_writer_reports_a_failed_batch_and_nothing_stays_written():
         writer.write([unsaved(5, bin=twin), unsaved(6, bin=twin)], [])
     assert Organization.objects.count() == 0
     assert Organization.history.count() == 0
+
+
+def test_writer_writes_text_dates_and_empty_values_as_they_were():
+    hostile = unsaved(
+        9,
+        name_ru="Tab\there, new\nline, back\\slash \\N, return\r, «кавычки»",
+        headcount=None,
+        headcount_date=datetime.date(2026, 2, 28),
+    )
+    with transaction.atomic(), BulkWriter(Organization, update_fields=[]) as writer:
+        writer.write([hostile], [])
+    stored = Organization.objects.get()
+    assert stored.pk == hostile.pk
+    assert stored.name_ru == "Tab\there, new\nline, back\\slash \\N, return\r, «кавычки»"
+    assert (stored.headcount, stored.headcount_date) == (None, datetime.date(2026, 2, 28))
+    assert stored.district_id == hostile.district_id is not None
+    assert stored.liquidated_on is None
+
+
+def test_a_read_runs_after_the_batches_handed_over_before_it():
+    with transaction.atomic(), BulkWriter(Organization, update_fields=[]) as writer:
+        writer.write([unsaved(10), unsaved(11)], [])
+        counted = writer.read(Organization.objects.count)
+        writer.write([unsaved(12)], [])
+        assert counted() == 2
+    assert Organization.objects.count() == 3
+
+
+def test_a_read_behind_a_failed_batch_reports_the_batch_error():
+    twin = valid_bin(13)
+    writer = BulkWriter(Organization, update_fields=[])
+    with pytest.raises(IntegrityError), transaction.atomic(), writer:
+        writer.write([unsaved(14, bin=twin), unsaved(15, bin=twin)], [])
+        writer.read(Organization.objects.count)()
+    assert Organization.objects.count() == 0
 
 
 def errors_of(clean, instance):
