@@ -4,7 +4,7 @@ import time
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -43,6 +43,11 @@ class SpreadsheetResource(resources.ModelResource):
     column_synonyms = {}
     # Called as progress(rows_done, rows_total) while a file is imported, e.g. by a command.
     progress = None
+    # Whether import_data takes the batched path, bulk_import, from the admin, a command or the
+    # shell alike: for a resource keyed on one column of its own table that writes no other.
+    imports_in_batches = False
+    # How many new or changed rows a batched dry run shows, with what changes, in its preview.
+    preview_rows = 100
 
     class Meta:
         skip_unchanged = True
@@ -51,11 +56,18 @@ class SpreadsheetResource(resources.ModelResource):
         clean_model_instances = True
         use_transactions = True
 
-    def import_data(self, dataset, *args, rollback_on_validation_errors=True, **kwargs):
+    def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs):
+        if self.imports_in_batches:
+            return self.bulk_import(
+                dataset,
+                user=kwargs.get("user"),
+                file_name=kwargs.get("file_name"),
+                dry_run=dry_run,
+                raise_errors=raise_errors,
+            )
         # One bad row means nothing is written, whoever calls: admin, command or shell.
-        return super().import_data(
-            dataset, *args, rollback_on_validation_errors=rollback_on_validation_errors, **kwargs
-        )
+        kwargs.setdefault("rollback_on_validation_errors", True)
+        return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
 
     def header_aliases(self):
         aliases = {}
@@ -147,7 +159,9 @@ class SpreadsheetResource(resources.ModelResource):
             # field reports its own error with its column when the row is imported.
             return None
 
-    def bulk_import(self, dataset, user=None, file_name=None, dry_run=False, batch_size=5000):
+    def bulk_import(
+        self, dataset, user=None, file_name=None, dry_run=False, batch_size=5000, raise_errors=True
+    ):
         """Import a large file in batches: the same widgets, checks and history, far fewer queries.
 
         Rows are read, validated and written a batch at a time inside one transaction, so memory
@@ -156,7 +170,10 @@ class SpreadsheetResource(resources.ModelResource):
         constraints in SQL) are made in memory against the file and the loaded records, and the
         database's constraints stand behind them. Once a row is invalid nothing more is written,
         every later row is still checked, and the transaction is rolled back: all rows or none,
-        with the same totals and problems as import_data's.
+        with the same totals and problems as import_data's. A dry run's result holds the first
+        `preview_rows` new or changed rows, with what changes, for the preview. A write the
+        database refuses (a BIN someone registered meanwhile) writes nothing either; it is
+        raised, or with raise_errors=False reported as the result's error.
         """
         self.bulk = True
         result = self.get_result_class()()
@@ -214,26 +231,37 @@ class SpreadsheetResource(resources.ModelResource):
             else _("Imported"),
         )
         self.seen_keys = {}
+        self.preview_limit = self.preview_rows if dry_run else 0
         rows = len(dataset)
-        with transaction.atomic():
-            with writer:
-                batch = self.read_batch(dataset, headers, 0, batch_size, key_fields, writer)
-                for start in range(0, rows, batch_size):
-                    following = None
-                    if start + batch_size < rows:
-                        # Its records are looked up while this batch is checked; the lookup
-                        # waits behind no batch but the one being written.
-                        following = self.read_batch(
-                            dataset, headers, start + batch_size, batch_size, key_fields, writer
+        try:
+            with transaction.atomic():
+                with writer:
+                    batch = self.read_batch(dataset, headers, 0, batch_size, key_fields, writer)
+                    for start in range(0, rows, batch_size):
+                        following = None
+                        if start + batch_size < rows:
+                            # Its records are looked up while this batch is checked; the lookup
+                            # waits behind no batch but the one being written.
+                            following = self.read_batch(
+                                dataset, headers, start + batch_size, batch_size, key_fields, writer
+                            )
+                        created, updated = self.check_batch(
+                            *batch, start, columns, key_fields, result
                         )
-                    created, updated = self.check_batch(*batch, start, columns, key_fields, result)
-                    result.totals["new"] += len(created)
-                    result.totals["update"] += len(updated)
-                    if not result.has_validation_errors() and not dry_run:
-                        writer.write(created, updated)
-                    batch = following
-            if result.has_validation_errors() or dry_run:
-                transaction.set_rollback(True)
+                        result.totals["new"] += len(created)
+                        result.totals["update"] += len(updated)
+                        if not result.has_validation_errors() and not dry_run:
+                            writer.write(created, updated)
+                        batch = following
+                if result.has_validation_errors() or dry_run:
+                    transaction.set_rollback(True)
+        except DatabaseError as error:
+            if raise_errors:
+                raise
+            message = _("The database refused the file, so nothing was written: %(reason)s")
+            result.append_base_error(
+                self.get_error_result_class()(ImportFileError(message % {"reason": error}))
+            )
         result.problems = self.describe_problems(result)
         result.seconds = time.monotonic() - self.started
         return result
@@ -268,7 +296,7 @@ class SpreadsheetResource(resources.ModelResource):
         attnames = [field.attname for field in model._meta.concrete_fields]
         prepared = self.bulk_prepared
         database = self.get_queryset().db
-        created, updated = [], []
+        created, updated, previewed = [], [], []
         existing = stored_records()
         for number, (row, key) in enumerate(zip(rows, keys, strict=True), offset + 1):
             if self.progress is not None:
@@ -313,7 +341,28 @@ class SpreadsheetResource(resources.ModelResource):
                 result.totals["invalid"] += 1
                 continue
             (created if stored is None else updated).append(instance)
+            if len(previewed) + len(result.rows) < self.preview_limit:
+                previewed.append((None if stored is None else instance.pk, instance))
+        self.preview(previewed, result)
         return created, updated
+
+    def preview(self, previewed, result):
+        """Row results for (stored key or None, instance) pairs, with what each changes."""
+        if not previewed:
+            return
+        model = self._meta.model
+        # The stored records as the widgets render them, with their references: one query.
+        originals = self.get_queryset().in_bulk([pk for pk, _ in previewed if pk is not None])
+        for pk, instance in previewed:
+            row_result = self.get_row_result_class()()
+            row_result.import_type = (
+                row_result.IMPORT_TYPE_NEW if pk is None else (row_result.IMPORT_TYPE_UPDATE)
+            )
+            diff = self.get_diff_class()(self, model() if pk is None else originals[pk], pk is None)
+            diff.compare_with(self, instance)
+            row_result.diff = diff.as_html()
+            row_result.add_instance_info(instance)
+            result.append_row_result(row_result)
 
     @staticmethod
     def cell_reader(field):
@@ -468,7 +517,9 @@ def column(attribute, name, widget):
 
 
 class OrganizationResource(SpreadsheetResource):
-    """The organization registry, keyed on BIN."""
+    """The organization registry, keyed on BIN: files of hundreds of thousands of rows."""
+
+    imports_in_batches = True
 
     region_widget = widgets.region_widget()
 

@@ -180,7 +180,7 @@ def test_xlsx_export_stores_formula_text_as_text(admin_client):
     assert not any(cell.data_type == "f" for row in book.active.iter_rows() for cell in row)
 
 
-def upload(client, path):
+def upload(client, path, **headers):
     with open(path, "rb") as stream:
         return client.post(
             IMPORT_URL,
@@ -189,6 +189,7 @@ def upload(client, path):
                 "import_file": stream,
                 "resource": "0",
             },
+            **headers,
         )
 
 
@@ -205,6 +206,43 @@ def test_admin_import_previews_then_confirms_under_the_importing_user(admin_clie
     record = Organization.history.filter(bin="040940000009").get()
     assert record.history_user == superuser
     assert "organizations.xlsx" in record.history_change_reason
+
+
+def test_admin_preview_of_a_batched_import_shows_the_first_rows_and_what_changes(
+    admin_client, monkeypatch
+):
+    OrganizationFactory(bin="100540000008", name_ru="АО «Старое имя»")
+    monkeypatch.setattr(OrganizationResource, "preview_rows", 2)
+    response = upload(admin_client, DATA / "organizations.xlsx", HTTP_ACCEPT_LANGUAGE="en")
+    result = response.context["result"]
+    assert (result.totals["new"], result.totals["update"]) == (2, 1)
+    previewed = result.valid_rows()
+    assert len(previewed) == 2
+    changed = next(row for row in previewed if row.import_type == "update")
+    assert any("Старое имя" in cell and "Тыныс" in cell for cell in changed.diff)
+    assert "The first 2 of 3 new or changed rows" in response.content.decode()
+    assert Organization.objects.get().name_ru == "АО «Старое имя»"
+
+
+def test_a_write_the_database_refuses_is_reported_and_leaves_nothing(monkeypatch):
+    from django.db import IntegrityError
+
+    from registry.bulk import BulkWriter
+
+    def refuse(*args):
+        raise IntegrityError('duplicate key value violates unique constraint "bin_key"')
+
+    monkeypatch.setattr(BulkWriter, "write_now", refuse)
+    with translation.override("en"):
+        result = OrganizationResource().import_data(read(DATA / "organizations.xlsx"))
+    assert [str(error.error) for error in result.base_errors] == [
+        "The database refused the file, so nothing was written: "
+        'duplicate key value violates unique constraint "bin_key"'
+    ]
+    assert Organization.objects.count() == 0
+    assert Organization.history.count() == 0
+    with pytest.raises(IntegrityError):
+        OrganizationResource().import_data(read(DATA / "organizations.xlsx"), raise_errors=True)
 
 
 def test_admin_import_of_bad_file_lists_rows_and_offers_no_confirmation(admin_client):
@@ -347,6 +385,13 @@ def snapshot():
     return rows, history
 
 
+def row_by_row():
+    """The same resource through django-import-export's own import, one row at a time."""
+    resource = OrganizationResource()
+    resource.imports_in_batches = False
+    return resource
+
+
 def test_bulk_path_writes_exactly_the_rows_and_history_of_the_row_by_row_path(superuser):
     OrganizationFactory(bin="100540000008", headcount=1, name_ru="ТОО «Старое имя»")
     for path in ("rows", "bulk"):
@@ -356,12 +401,11 @@ def test_bulk_path_writes_exactly_the_rows_and_history_of_the_row_by_row_path(su
         )
         Organization.history.all().delete()
         dataset = read(DATA / "organizations.xlsx")
-        resource = OrganizationResource()
-        if path == "rows":
-            result = resource.import_data(dataset, user=superuser, file_name="f.xlsx")
-        else:
-            result = resource.bulk_import(dataset, user=superuser, file_name="f.xlsx")
+        resource = OrganizationResource() if path == "bulk" else row_by_row()
+        result = resource.import_data(dataset, user=superuser, file_name="f.xlsx")
         assert (result.totals["new"], result.totals["update"]) == (2, 1), (path, result.problems)
+        # Row results: one per row row by row, none from a batched import that wrote.
+        assert len(result.rows) == (3 if path == "rows" else 0)
         if path == "rows":
             expected = snapshot()
     assert snapshot() == expected
@@ -371,9 +415,7 @@ def test_bulk_path_refuses_the_same_bad_rows_and_reimports_unchanged_as_skipped(
     result = OrganizationResource().bulk_import(read(DATA / "organizations_bad_rows.csv"))
     assert {(p["line"], p["column"]) for p in result.problems} == {
         (p["line"], p["column"])
-        for p in OrganizationResource()
-        .import_data(read(DATA / "organizations_bad_rows.csv"))
-        .problems
+        for p in row_by_row().import_data(read(DATA / "organizations_bad_rows.csv")).problems
     }
     assert Organization.objects.count() == 0
     OrganizationResource().bulk_import(read(DATA / "organizations.xlsx"))

@@ -19,8 +19,6 @@ RESOURCES = {
     "placements": PlacementResource,
 }
 PROBLEMS_SHOWN = 50
-# Spreadsheets keyed on one column take the batched path: same checks, far fewer queries.
-BULK = {"organizations"}
 
 
 class Command(BaseCommand):
@@ -54,8 +52,7 @@ class Command(BaseCommand):
                 raise CommandError(f"No user {user!r}.")
         resource = RESOURCES[kind](**self.resource_options(kind, options))
         resource.progress = self.show_progress
-        run = resource.bulk_import if kind in BULK else resource.import_data
-        result = run(dataset, dry_run=dry_run, user=account, file_name=file.name)
+        result = resource.import_data(dataset, dry_run=dry_run, user=account, file_name=file.name)
         self.stderr.write("")
         if result.has_errors():
             for error in result.base_errors:
