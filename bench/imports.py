@@ -5,7 +5,8 @@ row-by-row defaults for the same Resource.
 
 Each measurement runs in a fresh process (so peak memory is its own) on an emptied organizations
 table: the bulk path imports --rows rows, then re-imports the unchanged file; the stock path
-imports --stock-rows rows (it is slow enough that a sample gives its rate).
+imports --stock-rows rows (it is slow enough that a sample gives its rate). Last, the same file
+is uploaded to the admin's import page as staff do: the preview, then the confirmation.
 """
 
 import argparse
@@ -84,13 +85,10 @@ def make_workbook(path, rows):
     book.save(path)
 
 
-def run(path_kind, file, rows):
-    setup()
+def empty_organizations():
     from django.db import connection
 
-    from registry.formats import XLSX
     from registry.models import Organization
-    from registry.resources import OrganizationResource
 
     tables = [Organization._meta.db_table, Organization.history.model._meta.db_table]
     with connection.cursor() as cursor:
@@ -103,6 +101,17 @@ def run(path_kind, file, rows):
         else:
             for table in tables:
                 cursor.execute(f"DELETE FROM {table}")
+
+
+def run(path_kind, file, rows):
+    setup()
+    from django.db import connection
+
+    from registry.formats import XLSX
+    from registry.models import Organization
+    from registry.resources import OrganizationResource
+
+    empty_organizations()
     data = Path(file).read_bytes()
     started = time.perf_counter()
     dataset = XLSX().create_dataset(data)
@@ -132,6 +141,51 @@ def run(path_kind, file, rows):
     print(json.dumps(report))
 
 
+def run_admin(file):
+    """The file uploaded to the admin's import page: preview, then confirmation, timed apart."""
+    setup()
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+    from django.urls import reverse
+
+    from registry.models import Organization
+
+    # The test client's record of the page's context, for the confirmation form.
+    setup_test_environment()
+    empty_organizations()
+    user = get_user_model().objects.filter(is_superuser=True).first() or (
+        get_user_model().objects.create_superuser("bench", "bench@example.kz", "bench")
+    )
+    client = Client()
+    client.force_login(user)
+    with open(file, "rb") as upload:
+        started = time.perf_counter()
+        preview = client.post(
+            reverse("admin:registry_organization_import"),
+            {"format": "0", "resource": "0", "import_file": upload},
+        )
+        preview_seconds = time.perf_counter() - started
+    confirm = preview.context["confirm_form"]
+    started = time.perf_counter()
+    done = client.post(
+        reverse("admin:registry_organization_process_import"), {**confirm.initial, "resource": "0"}
+    )
+    confirm_seconds = time.perf_counter() - started
+    assert done.status_code == 302, done.status_code
+    print(
+        json.dumps(
+            {
+                "preview_seconds": preview_seconds,
+                "confirm_seconds": confirm_seconds,
+                "organizations": Organization.objects.count(),
+                "history": Organization.history.count(),
+                "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
@@ -141,7 +195,10 @@ def main():
     args = parser.parse_args()
     if args.child:
         kind, file, rows = args.child
-        run(kind, file, int(rows))
+        if kind == "admin":
+            run_admin(file)
+        else:
+            run(kind, file, int(rows))
         return
     setup()
     file = ROOT / "var" / f"bench-organizations-{args.rows}.xlsx"
@@ -149,7 +206,7 @@ def main():
         file.parent.mkdir(exist_ok=True)
         make_workbook(file, args.rows)
     results = {}
-    for kind, rows in [("stock", args.stock_rows), ("bulk", 0)]:
+    for kind, rows in [("stock", args.stock_rows), ("bulk", 0), ("admin", 0)]:
         out = subprocess.run(
             [sys.executable, __file__, "--child", kind, str(file), str(rows)],
             capture_output=True,
@@ -179,6 +236,12 @@ def main():
         f"{bulk['history_after_reimport'] - bulk['history']:>9}"
     )
     print(f"speed-up: {bulk_rate / stock_rate:.0f}x; invalid rows: {bulk['invalid']}")
+    admin = results["admin"]
+    print(
+        f"admin upload: preview {admin['preview_seconds']:.1f} s, confirm "
+        f"{admin['confirm_seconds']:.1f} s, {admin['organizations']:,} organizations, "
+        f"{admin['history']:,} history rows, peak {admin['peak_mb']:.0f} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -164,6 +164,15 @@ def table(results):
         "0",
         lambda r: str(bulk(r)["history_after_reimport"] - bulk(r)["history"]),
     )
+    add(
+        "  admin upload: preview s / confirm s / MB",
+        "",
+        lambda r: (
+            f"{r['imports']['admin']['preview_seconds']:.1f} / "
+            f"{r['imports']['admin']['confirm_seconds']:.1f} / "
+            f"{r['imports']['admin']['peak_mb']:.0f}"
+        ),
+    )
 
     def changelist(r, index):
         row = r["changelists"]["rows"][index]
