@@ -2,6 +2,7 @@
 leave."""
 
 import operator
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 from django.core.exceptions import ValidationError
@@ -229,6 +230,8 @@ class BulkWriter:
         self.pending = None
         self.failure = None
         self.immediate = []
+        # Keys drawn from the sequence ahead of the rows that will take them (reserve_keys).
+        self.reserved = deque()
 
     @staticmethod
     def text_of(field):
@@ -296,15 +299,31 @@ class BulkWriter:
 
         return result
 
+    def reserve_keys(self, count):
+        """Draw keys for `count` new rows to come. Called through `read`, ahead of the batch, it
+        costs the writer no round trip of its own: the batch is handed over with its keys."""
+        if self.postgres and count > 0:
+            meta = self.model._meta
+            with self.database.cursor() as cursor:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [meta.db_table, meta.pk.column, count],
+                )
+                self.reserved.extend(pk for (pk,) in cursor.fetchall())
+
     def write(self, created, updated):
         """Hand over a batch: it is made ready here, while the last batch is being written."""
-        lines = self.prepare(created, updated)
+        if self.postgres and len(self.reserved) < len(created):
+            # Keys nobody reserved ahead are drawn once the writer is idle.
+            self.wait()
+            self.reserve_keys(len(created) - len(self.reserved))
+        rows = self.prepare(created, updated)
         self.wait()
         if self.executor is None:
-            self.write_now(created, lines, updated)
+            self.write_now(created, rows, updated)
         else:
             self.pending = self.executor.submit(
-                self.unless_failed, self.write_now, created, lines, updated
+                self.unless_failed, self.write_now, created, rows, updated
             )
 
     def wait(self):
@@ -328,7 +347,8 @@ class BulkWriter:
             raise self.failure
 
     def prepare(self, created, updated):
-        """Derived columns and timestamps, and on PostgreSQL each new row as COPY's text."""
+        """Derived columns and timestamps, and on PostgreSQL the new rows' keys and the rows
+        as COPY's text."""
         for instance in [*created, *updated]:
             refresh = getattr(instance, "refresh_derived_fields", None)
             if refresh is not None:
@@ -338,20 +358,18 @@ class BulkWriter:
         if not self.postgres:
             return None
         texts = self.copy_text
-        return [
-            "\t".join(
-                [
-                    "\\N" if value is None else text(value)
-                    for text, value in zip(texts, self.copy_values(instance), strict=True)
-                ]
-            )
-            for instance in created
-        ]
+        lines = []
+        for instance in created:
+            instance.pk = self.reserved.popleft()
+            values = zip(texts, self.copy_values(instance), strict=True)
+            spelled = "\t".join(["\\N" if value is None else text(value) for text, value in values])
+            lines.append(f"{instance.pk}\t{spelled}\n")
+        return "".join(lines)
 
-    def write_now(self, created, lines, updated):
+    def write_now(self, created, rows, updated):
         if created:
             if self.postgres:
-                self.copy(created, lines)
+                self.copy(created, rows)
             else:
                 self.model._base_manager.using(self.using).bulk_create(created)
             self.record(created, "+")
@@ -379,23 +397,19 @@ class BulkWriter:
             using=self.using,
         )
 
-    def copy(self, instances, lines):
-        meta = self.model._meta
+    def copy(self, instances, rows):
         database = self.database
         quote = database.ops.quote_name
         names = ", ".join(quote(field.column) for field in self.copied)
-        with database.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [meta.db_table, meta.pk.column, len(instances)],
-            )
-            keys = [pk for (pk,) in cursor.fetchall()]
-            statement = f"COPY {quote(meta.db_table)} ({names}) FROM STDIN"
-            # Django's cursor has no COPY; its error wrapper still turns psycopg's errors into
-            # Django's own (IntegrityError, …), as for any other query.
-            with database.wrap_database_errors, cursor.cursor.copy(statement) as copy:
-                copy.write("".join(f"{pk}\t{line}\n" for pk, line in zip(keys, lines, strict=True)))
-        for instance, pk in zip(instances, keys, strict=True):
-            instance.pk = pk
+        statement = f"COPY {quote(self.model._meta.db_table)} ({names}) FROM STDIN"
+        # Django's cursor has no COPY; its error wrapper still turns psycopg's errors into
+        # Django's own (IntegrityError, …), as for any other query.
+        with (
+            database.cursor() as cursor,
+            database.wrap_database_errors,
+            cursor.cursor.copy(statement) as copy,
+        ):
+            copy.write(rows)
+        for instance in instances:
             instance._state.adding = False
             instance._state.db = self.using

@@ -284,7 +284,14 @@ class SpreadsheetResource(resources.ModelResource):
                 keys.append(tuple(field.clean(row) for field in key_fields))
             except ValueError:
                 keys.append(None)
-        return rows, keys, writer.read(self.load_existing, keys, key_fields)
+        return rows, keys, writer.read(self.look_up, keys, key_fields, writer)
+
+    def look_up(self, keys, key_fields, writer):
+        """On the writer's thread: the stored records a batch's keys name, and a key of the
+        table reserved for each row that may be new, so the batch is handed over with its keys."""
+        existing = self.load_existing(keys, key_fields)
+        writer.reserve_keys(len({key for key in keys if key is not None} - existing.keys()))
+        return existing
 
     def check_batch(self, rows, keys, stored_records, offset, columns, key_fields, result):
         """Read and validate a batch of rows: the instances to create and to change.

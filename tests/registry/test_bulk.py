@@ -107,6 +107,25 @@ def test_a_read_behind_a_failed_batch_reports_the_batch_error():
     assert Organization.objects.count() == 0
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="keys come from the sequence ahead on PostgreSQL"
+)
+def test_new_rows_take_the_keys_reserved_ahead_and_draw_the_rest():
+    first, second, third = unsaved(16), unsaved(17), unsaved(18)
+    with transaction.atomic(), BulkWriter(Organization, update_fields=[]) as writer:
+        writer.read(writer.reserve_keys, 2)()
+        reserved = list(writer.reserved)
+        writer.write([first, second, third], [])
+    assert [first.pk, second.pk] == reserved
+    assert third.pk > second.pk
+    assert sorted(Organization.objects.values_list("pk", flat=True)) == [
+        first.pk,
+        second.pk,
+        third.pk,
+    ]
+    assert Organization.history.filter(id=third.pk).exists()
+
+
 def errors_of(clean, instance):
     try:
         clean(instance)
