@@ -150,6 +150,19 @@ def table(results):
     )
     add("  peak memory, MB", "≤ 500", lambda r: f"{bulk(r)['peak_mb']:.0f}")
     add(
+        "  s: all / reading the workbook",
+        "",
+        lambda r: f"{bulk(r)['seconds']:.1f} / {bulk(r)['read_seconds']:.1f}",
+    )
+    add(
+        "  CPU s: Python / database server",
+        "",
+        lambda r: (
+            f"{bulk(r)['python_cpu']:.1f} / "
+            + ("—" if bulk(r)["server_cpu"] is None else f"{bulk(r)['server_cpu']:.1f}")
+        ),
+    )
+    add(
         "  history rows / rows written",
         "equal",
         lambda r: f"{bulk(r)['history']:,} / {bulk(r)['new']:,}",
