@@ -10,6 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources
+from import_export.results import RowResult
 from import_export.widgets import ManyToManyWidget
 
 from . import widgets
@@ -362,10 +363,11 @@ class SpreadsheetResource(resources.ModelResource):
         originals = self.get_queryset().in_bulk([pk for pk, _ in previewed if pk is not None])
         for pk, instance in previewed:
             row_result = self.get_row_result_class()()
+            new = pk is None
             row_result.import_type = (
-                row_result.IMPORT_TYPE_NEW if pk is None else (row_result.IMPORT_TYPE_UPDATE)
+                RowResult.IMPORT_TYPE_NEW if new else RowResult.IMPORT_TYPE_UPDATE
             )
-            diff = self.get_diff_class()(self, model() if pk is None else originals[pk], pk is None)
+            diff = self.get_diff_class()(self, model() if new else originals[pk], new)
             diff.compare_with(self, instance)
             row_result.diff = diff.as_html()
             row_result.add_instance_info(instance)
