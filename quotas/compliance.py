@@ -18,8 +18,6 @@ from registry.models import District, Organization, Region
 
 from .models import EmploymentMeasure, Placement, Quota, QuotaCategory
 
-NUMBER_COLUMNS = ["headcount", "excluded", "places", "filled", "vacant"]
-
 
 def percent(part, whole):
     return None if not whole else round(part * 100 / whole, 1)
@@ -36,8 +34,12 @@ class Totals:
     year_mean_filled: float = 0.0
 
     def add(self, row):
-        for name in NUMBER_COLUMNS:
-            setattr(self, name, getattr(self, name) + getattr(row, name))
+        # Spelled out: a national sheet adds each of its 100,000 rows to three totals.
+        self.headcount += row.headcount
+        self.excluded += row.excluded
+        self.places += row.places
+        self.filled += row.filled
+        self.vacant += row.vacant
         self.year_mean_filled += row.year_mean_filled or 0
 
     @property

@@ -243,7 +243,7 @@ class QuotaQuerySet(models.QuerySet):
         fills = {}
         for year in self.order_by().values_list("year", flat=True).distinct():
             ends = [end for end in month_ends(year) if end <= on]
-            quotas = self.filter(year=year)
+            quotas = self.filter(year=year).order_by()
             fills.update({pk: [0] * len(ends) for pk in quotas.values_list("pk", flat=True)})
             if not ends:
                 continue
