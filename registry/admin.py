@@ -167,6 +167,22 @@ class RegistryAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
         return file_format.export_data(data)
 
     def add_success_message(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            # The data changed between the preview and the confirmation (a BIN registered
+            # meanwhile, say): the import was rolled back, and saying "finished" would mislead.
+            reasons = [str(error.error) for error in result.base_errors]
+            reasons += [
+                str(error.error) for _line, errors in result.row_errors() for error in errors
+            ]
+            reasons += [
+                f"{problem['line']}: {problem['message']}"
+                for problem in getattr(result, "problems", [])
+            ]
+            messages.error(
+                request,
+                _("The file was not imported: %(reasons)s") % {"reasons": "; ".join(reasons[:5])},
+            )
+            return
         messages.success(
             request,
             _(

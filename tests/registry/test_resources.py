@@ -245,6 +245,30 @@ def test_a_write_the_database_refuses_is_reported_and_leaves_nothing(monkeypatch
         OrganizationResource().import_data(read(DATA / "organizations.xlsx"), raise_errors=True)
 
 
+def test_admin_confirmation_the_database_refuses_says_the_file_was_not_imported(
+    admin_client, monkeypatch
+):
+    from django.db import IntegrityError
+
+    from registry.bulk import BulkWriter
+
+    confirm = upload(admin_client, DATA / "organizations.xlsx").context["confirm_form"]
+
+    def refuse(*args):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(BulkWriter, "write_now", refuse)
+    response = admin_client.post(
+        PROCESS_URL, {**confirm.initial, "resource": "0"}, follow=True, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    shown = [str(message) for message in response.context["messages"]]
+    assert shown == [
+        "The file was not imported: The database refused the file, so nothing was written: "
+        "duplicate key value violates unique constraint"
+    ]
+    assert Organization.objects.count() == 0
+
+
 def test_admin_import_of_bad_file_lists_rows_and_offers_no_confirmation(admin_client):
     response = upload(admin_client, DATA / "organizations_bad_rows.csv")
     assert response.status_code == 200
