@@ -24,12 +24,11 @@ import django
 django.setup()
 
 from django.contrib import admin  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 from django.urls import include, path  # noqa: E402
 
+from bench.clients import admin_client  # noqa: E402
 from memoranda.models import Memorandum  # noqa: E402
 from quotas.models import Placement  # noqa: E402
 from registry.models import Organization, Region  # noqa: E402
@@ -129,11 +128,7 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
-    user = get_user_model().objects.filter(is_superuser=True).first() or (
-        get_user_model().objects.create_superuser("bench", "bench@example.kz", "bench")
-    )
-    client = Client()
-    client.force_login(user)
+    client = admin_client()
     results = []
     with override_settings(ROOT_URLCONF="bench_urls", DEBUG=False):
         for name, cases in scenarios().items():

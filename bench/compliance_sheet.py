@@ -30,22 +30,17 @@ def run(case):
     import django
 
     django.setup()
-    from django.contrib.auth import get_user_model
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
+    from bench.clients import admin_client
     from registry.models import Region
 
     params = dict(CASES[case])
     if params.get("region") == "karaganda":
         params["region"] = Region.objects.get(kato="350000000").pk
-    user = get_user_model().objects.filter(is_superuser=True).first() or (
-        get_user_model().objects.create_superuser("bench", "bench@example.kz", "bench")
-    )
-    client = Client()
-    client.force_login(user)
+    client = admin_client()
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
         response = client.get(reverse("admin:quotas_quota_compliance"), params)

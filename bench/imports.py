@@ -172,21 +172,16 @@ def run(path_kind, file, rows):
 def run_admin(file):
     """The file uploaded to the admin's import page: preview, then confirmation, timed apart."""
     setup()
-    from django.contrib.auth import get_user_model
-    from django.test import Client
     from django.test.utils import setup_test_environment
     from django.urls import reverse
 
+    from bench.clients import admin_client
     from registry.models import Organization
 
     # The test client's record of the page's context, for the confirmation form.
     setup_test_environment()
     empty_organizations()
-    user = get_user_model().objects.filter(is_superuser=True).first() or (
-        get_user_model().objects.create_superuser("bench", "bench@example.kz", "bench")
-    )
-    client = Client()
-    client.force_login(user)
+    client = admin_client()
     with open(file, "rb") as upload:
         started = time.perf_counter()
         preview = client.post(
