@@ -118,9 +118,27 @@ AXES_RESET_ON_SUCCESS = True
 # Every failed login is kept for administrators to review, not only the current counters.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "config.views.lockout"
-# Behind a load balancer every client would share its address: trust its X-Forwarded-For.
-AXES_IPWARE_PROXY_COUNT = env_int("JUMYS_TRUSTED_PROXY_COUNT", 0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Behind a load balancer every client would share its address: read the client's from the
+# X-Forwarded-For that the proxies in front of us append to, counted from the right, so that
+# entries a client sends itself (on the left) are ignored. Without proxies the header is
+# ignored, since any client could then write it.
+TRUSTED_PROXY_COUNT = env_int("JUMYS_TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(
+        f"JUMYS_TRUSTED_PROXY_COUNT must be 0 or more, got {TRUSTED_PROXY_COUNT}."
+    )
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR"]
+    # ipware counts only the proxies listed in the header; the last one is REMOTE_ADDR.
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+    AXES_IPWARE_PROXY_COUNT = None
+# The header lists the client first, each proxy appending the address it was reached from.
+AXES_IPWARE_PROXY_ORDER = "left-most"
+# A strict chain must have exactly that many entries: any entry a client prepended would void
+# it and its failures would escape the lockout of its address.
+IPWARE_STRICT = False
 
 # Sessions end after this much inactivity; use moves the deadline (config.middleware).
 SESSION_COOKIE_AGE = env_int("JUMYS_SESSION_IDLE_MINUTES", 30) * 60

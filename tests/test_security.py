@@ -1,10 +1,12 @@
 import datetime
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from axes.models import AccessAttempt
 from django.urls import reverse
 from django.utils import timezone
 
@@ -98,3 +100,91 @@ def test_production_refuses_to_start_without_its_secrets():
     result = manage("check", env=env)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+BALANCER = "10.0.0.254"
+CLIENT_A = "203.0.113.10"
+CLIENT_B = "203.0.113.20"
+
+
+def use_trusted_proxy_count(settings, count):
+    """Apply the client-address settings that config/settings.py derives for this count.
+
+    axes reads them on every request, so the `settings` fixture overrides them; they are taken
+    from the settings module itself, in a fresh process, so that the derivation is tested too.
+    """
+    names = ["AXES_IPWARE_META_PRECEDENCE_ORDER", "AXES_IPWARE_PROXY_COUNT"]
+    names += ["AXES_IPWARE_PROXY_ORDER", "IPWARE_STRICT"]
+    code = f"import json, config.settings as s; print(json.dumps([getattr(s, n) for n in {names}]))"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("JUMYS_")}
+    env["JUMYS_TRUSTED_PROXY_COUNT"] = str(count)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    for name, value in zip(names, json.loads(result.stdout), strict=True):
+        setattr(settings, name, value)
+
+
+def through_balancer(client, password, forwarded_for, username="clerk"):
+    """A login as the README's balancer passes it on: it appends the client to the header."""
+    return client.post(
+        LOGIN,
+        {"username": username, "password": password},
+        REMOTE_ADDR=BALANCER,
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+def test_behind_the_balancer_failures_lock_out_only_the_client_that_made_them(
+    client, make_staff, settings
+):
+    # Regression: every failure counted against the balancer's address, so five wrong
+    # passwords from anywhere locked the user out for everyone.
+    use_trusted_proxy_count(settings, 1)
+    make_staff("clerk")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert through_balancer(client, "wrong", CLIENT_A).status_code == 200
+    assert through_balancer(client, "wrong", CLIENT_A).status_code == 429
+    assert through_balancer(client, "x", CLIENT_A).status_code == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {CLIENT_A}
+    assert through_balancer(client, "x", CLIENT_B).status_code == 302
+
+
+def test_forged_forwarded_entries_neither_escape_nor_move_the_lockout(client, make_staff, settings):
+    use_trusted_proxy_count(settings, 1)
+    make_staff("clerk")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert through_balancer(client, "wrong", CLIENT_A).status_code == 200
+    # Client A writes B's address (and junk) on the left; the balancer appends A's own.
+    assert through_balancer(client, "wrong", f"{CLIENT_B}, {CLIENT_A}").status_code == 429
+    assert through_balancer(client, "x", f"unknown, {CLIENT_B}, {CLIENT_A}").status_code == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {CLIENT_A}
+    assert through_balancer(client, "x", CLIENT_B).status_code == 302
+
+
+def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(client, make_staff, settings):
+    use_trusted_proxy_count(settings, 0)
+    make_staff("clerk")
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        response = client.post(
+            LOGIN,
+            {"username": "clerk", "password": "wrong"},
+            REMOTE_ADDR="10.0.0.5",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{number}",
+        )
+    assert response.status_code == 429, "a new forwarded address each time does not escape"
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"10.0.0.5"}
+    other = client.post(
+        LOGIN,
+        {"username": "clerk", "password": "x"},
+        REMOTE_ADDR="10.0.0.6",
+        HTTP_X_FORWARDED_FOR="10.0.0.5",
+    )
+    assert other.status_code == 302, "naming the locked address does not move the lockout"
+
+
+def test_a_negative_trusted_proxy_count_is_refused():
+    result = manage("check", env=production_environment(JUMYS_TRUSTED_PROXY_COUNT="-1"))
+    assert result.returncode != 0
+    assert "JUMYS_TRUSTED_PROXY_COUNT must be 0 or more" in result.stderr
