@@ -1,7 +1,26 @@
 from django.contrib import admin
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.utils.translation import gettext_lazy as _
 
 from .dashboard import Dashboard
+
+
+class ChoicesAutocompleteJsonView(AutocompleteJsonView):
+    """An autocomplete offers only what the form it serves accepts: the source admin's own
+    choices for the field (the user's regions, a memorandum's partners), not the whole table."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        source_admin = self.admin_site._registry.get(self.source_field.model)
+        if source_admin is None:
+            return queryset
+        if self.source_field.many_to_many:
+            field = source_admin.formfield_for_manytomany(self.source_field, self.request)
+        else:
+            field = source_admin.formfield_for_foreignkey(self.source_field, self.request)
+        if field is None:
+            return queryset
+        return queryset.filter(pk__in=field.queryset.values("pk"))
 
 
 class JumysAdminSite(admin.AdminSite):
@@ -10,6 +29,9 @@ class JumysAdminSite(admin.AdminSite):
     index_title = _("Registries")
     # A 1366-pixel laptop has no room for the app list beside a list and its filters.
     enable_nav_sidebar = False
+
+    def autocomplete_view(self, request):
+        return ChoicesAutocompleteJsonView.as_view(admin_site=self)(request)
 
     def index(self, request, extra_context=None):
         user = request.user

@@ -7,7 +7,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from registry.admin import OrganizationAdmin, RegionScopedMixin, RegistryAdmin
-from registry.models import Organization, Region
+from registry.models import Region
 
 from . import resources
 from .models import (
@@ -74,7 +74,7 @@ class YearSignedFilter(admin.SimpleListFilter):
     parameter_name = "signed_year"
 
     def lookups(self, request, model_admin):
-        years = Memorandum.objects.dates("signed_on", "year", order="DESC")
+        years = Memorandum.objects.visible_to(request.user).dates("signed_on", "year", order="DESC")
         return [(str(day.year), str(day.year)) for day in years]
 
     def queryset(self, request, queryset):
@@ -90,7 +90,9 @@ class PartyRegionFilter(admin.SimpleListFilter):
     parameter_name = "party_region"
 
     def lookups(self, request, model_admin):
-        return [(str(region.pk), region.name) for region in Region.objects.all()]
+        return [
+            (str(region.pk), region.name) for region in Region.objects.worked_in_by(request.user)
+        ]
 
     def queryset(self, request, queryset):
         if self.value() and self.value().isdigit():
@@ -109,13 +111,16 @@ class PartyOrganizationFilter(admin.SimpleListFilter):
     template = "admin/memoranda/party_filter.html"
 
     def lookups(self, request, model_admin):
+        # The organization shown as chosen is looked up among those the user may see.
+        self.user = request.user
         # The filter renders its own autocomplete; one choice keeps Django showing it.
         return [("", "")]
 
     def choices(self, changelist):
         selected = None
         if self.value() and self.value().isdigit():
-            selected = Organization.objects.filter(pk=int(self.value())).first()
+            choosable = Party.objects.organizations_choosable_by(self.user)
+            selected = choosable.filter(pk=int(self.value())).first()
         yield {
             "selected": selected,
             "parameter_name": self.parameter_name,
@@ -150,7 +155,7 @@ class PartyFormSet(BaseInlineFormSet):
 class PartyInline(RegionScopedMixin, admin.TabularInline):
     model = Party
     formset = PartyFormSet
-    cross_region_fields = ["organization"]
+    cross_region_fields = {"organization": Party.objects.organizations_choosable_by}
     extra = 0
     min_num = Memorandum.MIN_PARTIES
     autocomplete_fields = ["organization"]
@@ -188,7 +193,7 @@ class CommitmentInline(RegionScopedMixin, CommitmentProgressMixin, admin.Stacked
     extra = 0
     show_change_link = True
     autocomplete_fields = ["responsible"]
-    cross_region_fields = ["responsible"]
+    cross_region_fields = {"responsible": Party.objects.organizations_choosable_by}
     fields = [
         "responsible",
         "text",
@@ -249,6 +254,8 @@ class MemorandumAdmin(RegistryAdmin):
     search_help_text = _("Registration number, title, or a party's name or BIN.")
     # Curators are chosen from a short list of active staff: editors may not browse users.
     autocomplete_fields = ["signed_region"]
+    # Where a memorandum was signed says nothing about whose it is: any region may be named.
+    cross_region_fields = {"signed_region": lambda user: Region.objects.all()}
     readonly_fields = ["status_display", "fulfilment_display"]
     object_history_template = "admin/memoranda/memorandum/object_history.html"
     fieldsets = [

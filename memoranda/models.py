@@ -13,7 +13,14 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import DATA_PERMISSIONS, Organization, Region, history, normalize_for_search
+from registry.models import (
+    DATA_PERMISSIONS,
+    Organization,
+    Region,
+    RegionalQuerySet,
+    history,
+    normalize_for_search,
+)
 
 from .validators import validate_document
 
@@ -39,7 +46,7 @@ class MemorandumStatus(models.TextChoices):
     TERMINATED = "terminated", _("terminated")
 
 
-class MemorandumQuerySet(models.QuerySet):
+class MemorandumQuerySet(RegionalQuerySet):
     def search(self, term):
         """Registration number or title in either language, or any party's name or BIN."""
         term = normalize_for_search(term)
@@ -312,6 +319,16 @@ class PartyRole(models.TextChoices):
     PARTNER = "partner", _("partner")
 
 
+class PartyQuerySet(RegionalQuerySet):
+    def organizations_choosable_by(self, user):
+        """The organizations a user may name as a party or a responsible party: those of the
+        user's regions, and the partners elsewhere of memoranda the user already sees."""
+        partners = self.visible_to(user).values("organization_id")
+        return Organization.objects.filter(
+            Q(pk__in=Organization.objects.visible_to(user).values("pk")) | Q(pk__in=partners)
+        )
+
+
 class Party(models.Model):
     """An organization that signed a memorandum, with the person who signed for it."""
 
@@ -334,6 +351,8 @@ class Party(models.Model):
     signatory_position = models.CharField(_("signatory's position"), max_length=255, blank=True)
     signed_on = models.DateField(_("signed on"), null=True, blank=True)
     history = history()
+
+    objects = PartyQuerySet.as_manager()
 
     class Meta:
         ordering = ["memorandum", "pk"]
@@ -370,7 +389,7 @@ class CommitmentStatus(models.TextChoices):
     OVERDUE = "overdue", _("overdue")
 
 
-class CommitmentQuerySet(models.QuerySet):
+class CommitmentQuerySet(RegionalQuerySet):
     def with_progress(self, on=None):
         """Annotate `achieved` (reports up to the day), `fulfilment` (%, at most 100), `status`."""
         on = on or today()
@@ -494,6 +513,8 @@ class CommitmentReport(models.Model):
     evidence = models.TextField(_("evidence"), blank=True)
     history = history()
 
+    objects = RegionalQuerySet.as_manager()
+
     class Meta:
         ordering = ["commitment", "reported_on", "pk"]
         verbose_name = _("reported value")
@@ -531,6 +552,8 @@ class MemorandumDocument(models.Model):
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     history = history()
 
+    objects = RegionalQuerySet.as_manager()
+
     class Meta:
         ordering = ["memorandum", "uploaded_at"]
         verbose_name = _("signed document")
@@ -547,7 +570,7 @@ class ReminderKind(models.TextChoices):
     OVERDUE = "overdue", _("commitment overdue")
 
 
-class ReminderQuerySet(models.QuerySet):
+class ReminderQuerySet(RegionalQuerySet):
     def pending(self, on=None):
         """Reminders due on a day and not yet sent, unsaved, for memoranda that have a curator.
 

@@ -12,11 +12,14 @@ from registry.resources import ImportFileError, SpreadsheetResource, column
 from .models import Commitment, Memorandum, MemorandumKind, MemorandumStatus, Party, PartyRole
 
 
-class MemorandumWidget(Widget):
-    """The memorandum a row belongs to, by registration number: found, or new for this file.
+class MemorandumWidget(widgets.VisibleRecordsMixin, Widget):
+    """The memorandum a row belongs to, by registration number: found among the memoranda the
+    user may see, or new for this file.
 
     Rows of one memorandum share one instance, so the first row's save gives the rest a key.
     """
+
+    model = Memorandum
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -27,7 +30,7 @@ class MemorandumWidget(Widget):
         if not number:
             raise ValueError(_("The registration number is missing."))
         if number not in self.by_number:
-            self.by_number[number] = Memorandum.objects.filter(number=number).first() or (
+            self.by_number[number] = self.records().filter(number=number).first() or (
                 Memorandum(number=number)
             )
         return self.by_number[number]

@@ -1,5 +1,3 @@
-import dataclasses
-
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -7,17 +5,15 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.template_utils import HistoricalRecordContextHelper
 
-from registry.admin import RegistryAdmin
-from registry.models import Organization, Region, in_regions_of
+from registry.admin import RegionFilter, RegistryAdmin
+from registry.models import Organization
 
 from . import resources
 from .compliance import ComplianceSheet, MeasuresReport
 from .filtersets import QuotaComplianceFilterSet
 from .forms import MeasuresReportForm, QuotaConfirmImportForm, QuotaFileFields, QuotaImportForm
 from .models import (
-    MASK,
     EmploymentMeasure,
     Person,
     PersonalDataExport,
@@ -26,10 +22,8 @@ from .models import (
     QuotaCategory,
     SocialCategory,
     SpecialWorkplace,
-    mask_iin,
 )
-
-PERSONAL_DATA_PERMISSION = "quotas.view_personal_data"
+from .personal_data import PersonalDataAdminMixin, PersonalDataExportMixin
 
 
 @admin.register(SocialCategory)
@@ -77,7 +71,7 @@ class QuotaAdmin(RegistryAdmin):
     ]
     list_select_related = ["organization", "category"]
     # All regions from their own small table: "related only" would scan every quota for them.
-    list_filter = ["year", "category", ("organization__region", admin.RelatedFieldListFilter)]
+    list_filter = ["year", "category", ("organization__region", RegionFilter)]
     search_fields = ["organization__bin"]
     search_help_text = _("Employer's BIN or name.")
     autocomplete_fields = ["organization"]
@@ -114,6 +108,12 @@ class QuotaAdmin(RegistryAdmin):
             **super().get_import_resource_kwargs(request, *args, **kwargs),
             "defaults": defaults,
         }
+
+    def create_import_form(self, request):
+        return super().create_import_form(request).limit_to(request.user)
+
+    def create_confirm_form(self, request, import_form=None):
+        return super().create_confirm_form(request, import_form).limit_to(request.user)
 
     def get_confirm_form_initial(self, request, import_form):
         initial = super().get_confirm_form_initial(request, import_form)
@@ -172,7 +172,7 @@ class QuotaAdmin(RegistryAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         filterset = QuotaComplianceFilterSet(
-            request.GET, queryset=in_regions_of(Quota.objects.all(), request.user), request=request
+            request.GET, queryset=Quota.objects.visible_to(request.user), request=request
         )
         report_date = filterset.report_date_value
         download = request.GET.get("download")
@@ -236,49 +236,14 @@ class QuotaAdmin(RegistryAdmin):
         ]
 
 
-class MaskedHistoryHelper(HistoricalRecordContextHelper):
-    """Shows changes to personal fields without their values."""
-
-    def format_delta_change(self, change):
-        formatted = super().format_delta_change(change)
-        if change.field in Person.PERSONAL_FIELDS:
-            return dataclasses.replace(formatted, old=MASK, new=MASK)
-        return formatted
-
-
-def shows_personal_data(request):
-    return request.user.has_perm(PERSONAL_DATA_PERMISSION)
-
-
-class PersonalDataExportMixin:
-    """Exports of people's data: masked without the right, and always recorded."""
-
-    def get_export_data(self, file_format, request, queryset, **kwargs):
-        data = super().get_export_data(file_format, request, queryset, **kwargs)
-        PersonalDataExport.objects.create(
-            user=request.user,
-            what=str(self.model._meta.verbose_name_plural),
-            filters=request.GET.urlencode(),
-            row_count=queryset.count(),
-            unmasked=shows_personal_data(request),
-        )
-        return data
-
-    def get_export_resource_kwargs(self, request, **kwargs):
-        return {
-            **super().get_export_resource_kwargs(request, **kwargs),
-            "personal_data": shows_personal_data(request),
-        }
-
-
 @admin.register(Person)
-class PersonAdmin(PersonalDataExportMixin, RegistryAdmin):
+class PersonAdmin(PersonalDataAdminMixin, RegistryAdmin):
     """IIN, birth date and disability details only for holders of the personal-data permission."""
 
     resource_classes = [resources.PersonResource]
     list_display = ["full_name", "iin_masked", "birth_date_masked", "sex", "region"]
     list_select_related = ["region"]
-    list_filter = ["region", "sex", "social_categories"]
+    list_filter = [("region", RegionFilter), "sex", "social_categories"]
     search_fields = ["full_name"]
     search_help_text = _("IIN (whole or first digits) or part of the name.")
     autocomplete_fields = ["region", "district"]
@@ -296,58 +261,6 @@ class PersonAdmin(PersonalDataExportMixin, RegistryAdmin):
         "phone",
         "email",
     ]
-    masked_fields = {"iin": "iin_masked", "birth_date": "birth_date_masked"}
-
-    def get_search_results(self, request, queryset, search_term):
-        return queryset.search(search_term), False
-
-    def get_list_display(self, request):
-        if shows_personal_data(request):
-            unmasked = {masked: name for name, masked in self.masked_fields.items()}
-            return [unmasked.get(name, name) for name in self.list_display]
-        return self.list_display
-
-    def get_fields(self, request, obj=None):
-        if shows_personal_data(request):
-            return self.fields
-        return [
-            self.masked_fields.get(name, name)
-            for name in self.fields
-            if name not in ("disability_group", "impairment")
-        ]
-
-    def get_readonly_fields(self, request, obj=None):
-        if shows_personal_data(request):
-            return []
-        return list(self.masked_fields.values())
-
-    def get_list_filter(self, request):
-        if shows_personal_data(request):
-            return [*self.list_filter, "disability_group", "impairment"]
-        return self.list_filter
-
-    def has_add_permission(self, request):
-        # Adding a person means entering an IIN: that takes the personal-data permission.
-        return super().has_add_permission(request) and shows_personal_data(request)
-
-    def get_historical_record_context_helper(self, request, historical_record):
-        if shows_personal_data(request):
-            return super().get_historical_record_context_helper(request, historical_record)
-        return MaskedHistoryHelper(self.model, historical_record)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        # A past version's form would show the personal data in full.
-        if not shows_personal_data(request):
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-    @admin.display(description=_("IIN"), ordering="iin")
-    def iin_masked(self, person):
-        return mask_iin(person.iin)
-
-    @admin.display(description=_("birth date"))
-    def birth_date_masked(self, person):
-        return MASK
 
 
 @admin.register(SpecialWorkplace)
@@ -391,7 +304,7 @@ class PlacementAdmin(PersonalDataExportMixin, RegistryAdmin):
     list_filter = [
         "measure",
         "referral",
-        ("organization__region", admin.RelatedFieldListFilter),
+        ("organization__region", RegionFilter),
     ]
     search_fields = ["person__full_name", "organization__bin", "position"]
     autocomplete_fields = ["person", "organization", "quota", "special_workplace"]
@@ -410,11 +323,11 @@ class PlacementAdmin(PersonalDataExportMixin, RegistryAdmin):
     def measures_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        form = MeasuresReportForm(request.GET or None)
+        form = MeasuresReportForm(request.GET or None, user=request.user)
         report = None
         if form.is_valid():
             data = form.cleaned_data
-            placements = in_regions_of(Placement.objects.all(), request.user)
+            placements = Placement.objects.visible_to(request.user)
             report = MeasuresReport(data["start"], data["end"], data.get("region"), placements)
         context = {
             **self.admin_site.each_context(request),
@@ -422,7 +335,6 @@ class PlacementAdmin(PersonalDataExportMixin, RegistryAdmin):
             "opts": self.model._meta,
             "form": form,
             "report": report,
-            "regions": Region.objects.all(),
         }
         return TemplateResponse(request, "admin/quotas/placement/measures.html", context)
 

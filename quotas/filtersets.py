@@ -3,19 +3,17 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import District, OrganizationKind, Region, StaffProfile
+from registry.models import District, OrganizationKind, Region
 
 from .models import Quota, QuotaCategory
 
 
 def regions_of_request(request):
-    region_ids = StaffProfile.region_ids_of(request.user) if request else set()
-    regions = Region.objects.all()
-    return regions if region_ids is None else regions.filter(pk__in=region_ids)
+    return Region.objects.worked_in_by(request.user) if request else Region.objects.none()
 
 
 def districts_of_request(request):
-    return District.objects.filter(region__in=regions_of_request(request))
+    return District.objects.worked_in_by(request.user) if request else District.objects.none()
 
 
 class ComplianceState:

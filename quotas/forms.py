@@ -21,6 +21,11 @@ class MeasuresReportForm(forms.Form):
     end = forms.DateField(label=_("to"), initial=timezone.localdate)
     region = forms.ModelChoiceField(Region.objects.all(), label=_("region"), required=False)
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Another region is not offered, and one forced into the URL is refused.
+        self.fields["region"].queryset = Region.objects.worked_in_by(user)
+
     def clean(self):
         data = super().clean()
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
@@ -45,6 +50,11 @@ class QuotaFileFields(forms.Form):
     )
 
     FIELDS = ["year", "category", "resolution_number", "resolution_date", "region"]
+
+    def limit_to(self, user):
+        """Employers are added only in the regions the importing user works in."""
+        self.fields["region"].queryset = Region.objects.worked_in_by(user)
+        return self
 
 
 class QuotaImportForm(QuotaFileFields, LimitedImportForm):

@@ -23,6 +23,7 @@ from registry.models import (
     District,
     Organization,
     Region,
+    RegionalQuerySet,
     history,
     large_table_history,
     normalize_for_search,
@@ -163,7 +164,7 @@ class EmploymentMeasure(BilingualNameMixin):
         return (self.code,)
 
 
-class PlacementQuerySet(models.QuerySet):
+class PlacementQuerySet(RegionalQuerySet):
     def active_on(self, day):
         return self.filter(Q(end_on__isnull=True) | Q(end_on__gte=day), start_on__lte=day)
 
@@ -184,7 +185,7 @@ def month_ends(year):
     ]
 
 
-class QuotaQuerySet(models.QuerySet):
+class QuotaQuerySet(RegionalQuerySet):
     def filled_on(self, day):
         """A subquery: placements counted toward the quota that are active on a day."""
         return Coalesce(
@@ -498,21 +499,31 @@ class Impairment(models.TextChoices):
     OTHER = "other", _("other")
 
 
-class PersonQuerySet(models.QuerySet):
-    def search(self, term):
-        """By IIN (whole or first digits) or any part of the name, in any case."""
+IIN_LENGTH = 12
+
+
+class PersonQuerySet(RegionalQuerySet):
+    def search(self, term, iin_prefix=True):
+        """By IIN or any part of the name, in any case.
+
+        An IIN is found by its first digits, or only whole where `iin_prefix` is False: for a
+        user who may not see IINs, a prefix search would reveal one digit by digit. A term with
+        a digit in it is an IIN search, so digits never reach the name search either.
+        """
         term = (term or "").strip()
         if not term:
             return self
-        if term.isdigit():
-            return self.filter(iin__startswith=term)
+        digits = term.replace(" ", "")
+        if any(character.isdigit() for character in digits):
+            if not digits.isdigit() or (not iin_prefix and len(digits) != IIN_LENGTH):
+                return self.none()
+            return self.filter(iin__startswith=digits)
         return self.filter(search_text__contains=normalize_for_search(term))
 
 
 class Person(models.Model):
     """A person placed into work: personal data, shown in full only with its own permission."""
 
-    PERSONAL_FIELDS = ("iin", "birth_date", "disability_group", "impairment")
     REGION_LOOKUP = "region"
 
     iin = models.CharField(
@@ -615,7 +626,7 @@ class Funding(models.TextChoices):
     MIXED = "mixed", _("employer and state subsidy")
 
 
-class SpecialWorkplaceQuerySet(models.QuerySet):
+class SpecialWorkplaceQuerySet(RegionalQuerySet):
     def with_occupancy(self, on=None):
         on = on or today()
         active = Placement.objects.active_on(on).filter(special_workplace=OuterRef("pk"))
@@ -826,14 +837,6 @@ class Placement(models.Model):
                     "The special workplace is occupied by %(person)s from %(start)s."
                 ) % {"person": taken.person, "start": taken.start_on.strftime("%d.%m.%Y")}
         return errors
-
-
-def mask_iin(iin):
-    """Only the first four and last two digits: enough to tell records apart, not to identify."""
-    return f"{iin[:4]}{'*' * 6}{iin[-2:]}" if iin else ""
-
-
-MASK = "••••"
 
 
 class PersonalDataExport(models.Model):

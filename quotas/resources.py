@@ -13,6 +13,7 @@ from registry.models import District, Organization, OrganizationKind
 from registry.resources import SpreadsheetResource, column
 from registry.validators import identifier_error
 
+from . import personal_data
 from .models import (
     DisabilityGroup,
     EmploymentMeasure,
@@ -26,8 +27,8 @@ from .models import (
     Sex,
     SocialCategory,
     SpecialWorkplace,
-    mask_iin,
 )
+from .personal_data import MaskedWidget
 
 
 class NumberWidget(stock_widgets.Widget):
@@ -228,11 +229,21 @@ class ReferenceListWidget(stock_widgets.ManyToManyWidget):
 
 
 class PersonalDataResource(SpreadsheetResource):
-    """A resource whose exports mask personal data unless the exporting user may see it."""
+    """A resource that masks personal data unless its user may see it: in exports and in an
+    import's preview alike, since both render values through the columns' widgets.
+
+    `masked_columns` names each column holding personal data: (field, attribute of the
+    column's value holding it, or None for the value itself)."""
+
+    masked_columns = {}
 
     def __init__(self, personal_data=True, **kwargs):
         super().__init__(**kwargs)
         self.personal_data = personal_data
+        if not personal_data:
+            for name, (field, attribute) in self.masked_columns.items():
+                column = self.fields[name]
+                column.widget = MaskedWidget(column.widget, field, attribute)
 
 
 class PersonResource(PersonalDataResource):
@@ -271,6 +282,8 @@ class PersonResource(PersonalDataResource):
     phone = column("phone", gettext_lazy("Phone"), widgets.TextWidget())
     email = column("email", gettext_lazy("E-mail"), widgets.TextWidget())
 
+    masked_columns = {name: (name, None) for name in personal_data.FIELDS}
+
     class Meta(SpreadsheetResource.Meta):
         model = Person
         import_id_fields = ["iin"]
@@ -297,12 +310,6 @@ class PersonResource(PersonalDataResource):
             .prefetch_related("social_categories")
         )
 
-    def export_field(self, field, instance, **kwargs):
-        if not self.personal_data and field.attribute in Person.PERSONAL_FIELDS:
-            value = getattr(instance, field.attribute)
-            return mask_iin(value) if field.attribute == "iin" else ("••••" if value else "")
-        return super().export_field(field, instance, **kwargs)
-
     def import_instance(self, instance, row, **kwargs):
         try:
             super().import_instance(instance, row, **kwargs)
@@ -318,6 +325,10 @@ class QuotaOfRowWidget(stock_widgets.Widget):
         super().__init__(**kwargs)
         self.organization, self.start_on = organization, start_on
         self.category = quota_category_widget()
+
+    def limit_to(self, user):
+        # The employer is read again here, and found among the user's records as in its column.
+        self.organization[1].limit_to(user)
 
     def clean(self, value, row=None, **kwargs):
         if widgets.is_blank(value):
@@ -392,6 +403,8 @@ class PlacementResource(PersonalDataResource):
     referral = column("referral", gettext_lazy("Referred by"), widgets.ChoiceWidget(ReferralSource))
     salary = column("salary", gettext_lazy("Monthly salary"), NumberWidget())
 
+    masked_columns = {"person": ("iin", "iin")}
+
     class Meta(SpreadsheetResource.Meta):
         model = Placement
         import_id_fields = ["person", "organization", "start_on"]
@@ -419,11 +432,6 @@ class PlacementResource(PersonalDataResource):
 
     def dehydrate_person_name(self, placement):
         return placement.person.full_name
-
-    def export_field(self, field, instance, **kwargs):
-        if field.attribute == "person" and not self.personal_data:
-            return mask_iin(instance.person.iin)
-        return super().export_field(field, instance, **kwargs)
 
     def before_import_row(self, row, **kwargs):
         referral = str(self.fields["referral"].column_name)

@@ -54,17 +54,23 @@ class LimitedImportForm(ImportForm):
 class RegionScopedMixin:
     """Rows and choices limited to the user's regions: for model admins and inlines alike."""
 
-    # Choices left open where a record legitimately links to other regions (a memorandum's
-    # partner elsewhere); their autocomplete still searches only the user's regions.
-    cross_region_fields = ()
+    # Choices that reach beyond the user's regions where a record legitimately links to other
+    # regions (a memorandum's partner elsewhere), by field name: a function of the user giving
+    # the records that may be chosen. Their autocomplete still searches only the user's regions.
+    cross_region_fields = {}
 
     def get_queryset(self, request):
         return in_regions_of(super().get_queryset(request), request.user)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if field is not None and db_field.name not in self.cross_region_fields:
-            field.queryset = in_regions_of(field.queryset, request.user)
+        if field is None:
+            return field
+        widened = self.cross_region_fields.get(db_field.name)
+        if widened is not None:
+            field.queryset = widened(request.user)
+        else:
+            field.queryset = choosable_by(field.queryset, request.user)
         return field
 
     def get_object(self, request, object_id, from_field=None):
@@ -88,8 +94,15 @@ class RegionScopedMixin:
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if field is not None:
-            field.queryset = in_regions_of(field.queryset, request.user)
+            field.queryset = choosable_by(field.queryset, request.user)
         return field
+
+
+def choosable_by(queryset, user):
+    """What a form lets a user pick: the records the user may see, and only the regions and
+    districts the user works in, so no record is put into another region by any form."""
+    worked_in_by = getattr(queryset, "worked_in_by", None)
+    return worked_in_by(user) if worked_in_by is not None else in_regions_of(queryset, user)
 
 
 ESTIMATE_ABOVE = 10_000
@@ -128,6 +141,13 @@ class EstimatedCountPaginator(Paginator):
         return super()._get_page(object_list, number, paginator)
 
 
+class RegionFilter(admin.RelatedFieldListFilter):
+    """A region filter offering only the regions the user works in."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(region.pk, str(region)) for region in Region.objects.worked_in_by(request.user)]
+
+
 class RegistryAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
     """What every admin page of the product shares: regions, history, spreadsheets, bounds."""
 
@@ -141,6 +161,15 @@ class RegistryAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
     paginator = EstimatedCountPaginator
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
+
+    def has_import_permission(self, request):
+        # An import adds and changes records: no one imports what the forms would not let them
+        # add or change (people, whose form takes the personal-data right, included).
+        return (
+            super().has_import_permission(request)
+            and self.has_add_permission(request)
+            and self.has_change_permission(request)
+        )
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self.ensure_visible(request, object_id)
@@ -254,7 +283,10 @@ class DistrictOfRegionFilter(admin.SimpleListFilter):
         region = request.GET.get(self.region_parameter)
         if not region or not region.isdigit():
             return []
-        return [(str(d.pk), d.name) for d in District.objects.filter(region_id=region)]
+        return [
+            (str(d.pk), d.name)
+            for d in District.objects.worked_in_by(request.user).filter(region=region)
+        ]
 
     def queryset(self, request, queryset):
         if self.value() and self.value().isdigit():
@@ -278,7 +310,7 @@ class OrganizationAdmin(RegistryAdmin):
     list_display_links = ["bin", "display_name"]
     list_select_related = ["legal_form", "kind", "region", "district"]
     list_filter = [
-        "region",
+        ("region", RegionFilter),
         DistrictOfRegionFilter,
         "kind",
         "legal_form",

@@ -82,13 +82,27 @@ class KatoManager(CodeManager):
     code_field = "kato"
 
 
+class RegionQuerySet(models.QuerySet):
+    def worked_in_by(self, user):
+        """The regions a user works in, offered wherever a region is chosen or filtered on: all
+        of them for national staff and superusers, none for a user without a staff profile."""
+        region_ids = StaffProfile.region_ids_of(user)
+        return self if region_ids is None else self.filter(pk__in=region_ids)
+
+
+class DistrictQuerySet(models.QuerySet):
+    def worked_in_by(self, user):
+        """The districts of the regions a user works in."""
+        return self.filter(region__in=Region.objects.worked_in_by(user))
+
+
 class Region(BilingualNameMixin):
     """A top-level administrative unit: one of the regions or cities of republican significance."""
 
     kato = models.CharField(_("KATO code"), max_length=9, unique=True, validators=[kato_validator])
     history = history()
 
-    objects = KatoManager()
+    objects = KatoManager.from_queryset(RegionQuerySet)()
 
     class Meta:
         ordering = ["name_ru"]
@@ -114,7 +128,7 @@ class District(BilingualNameMixin):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind, default=Kind.DISTRICT)
     history = history()
 
-    objects = KatoManager()
+    objects = KatoManager.from_queryset(DistrictQuerySet)()
 
     class Meta:
         ordering = ["region__name_ru", "name_ru"]
@@ -235,7 +249,25 @@ class OkedSection(BilingualNameMixin):
         return (self.code,)
 
 
-class OrganizationQuerySet(models.QuerySet):
+class RegionalQuerySet(models.QuerySet):
+    """Rows of a model that belongs to regions: the one place that decides who sees which.
+
+    A model says where its region is with REGION_LOOKUP, a path that may cross many-valued
+    relations (a memorandum belongs to the regions of all its parties). Every path that reads
+    stored records for a user goes through `visible_to`: pages, filters and their choices,
+    autocompletes, exports, reports and an import's lookup of the records it will change.
+    """
+
+    def visible_to(self, user):
+        region_ids = StaffProfile.region_ids_of(user)
+        if region_ids is None:
+            return self
+        lookup = self.model.REGION_LOOKUP
+        inside = self.model._base_manager.filter(**{f"{lookup}__in": region_ids}).values("pk")
+        return self.filter(pk__in=inside)
+
+
+class OrganizationQuerySet(RegionalQuerySet):
     def search(self, term):
         """BIN by exact value or prefix, names in either language by any fragment, any case."""
         term = (term or "").strip()
@@ -485,18 +517,10 @@ class StaffProfile(models.Model):
 
 
 def in_regions_of(queryset, user):
-    """Rows of a regional model that a user may see: those of the user's regions.
-
-    A model says where its region is with REGION_LOOKUP (a path that may cross many-valued
-    relations: a memorandum belongs to the regions of all its parties); models without one,
-    reference data, are the same for everybody.
-    """
-    lookup = getattr(queryset.model, "REGION_LOOKUP", None)
-    region_ids = StaffProfile.region_ids_of(user)
-    if lookup is None or region_ids is None:
-        return queryset
-    inside = queryset.model._base_manager.filter(**{f"{lookup}__in": region_ids}).values("pk")
-    return queryset.filter(pk__in=inside)
+    """The rows of any queryset a user may see: `visible_to` where the model is regional,
+    everything for reference data and other tables no region owns."""
+    visible_to = getattr(queryset, "visible_to", None)
+    return queryset if visible_to is None else visible_to(user)
 
 
 def row_region_id(instance):

@@ -23,6 +23,7 @@ from .models import (
     OrganizationKind,
     Region,
     StaffProfile,
+    in_regions_of,
     row_region_id,
 )
 from .models import normalize_for_search as normalize
@@ -87,8 +88,13 @@ class SpreadsheetResource(resources.ModelResource):
         self.started = time.monotonic()
         self.rows_total = len(dataset)
         user = kwargs.get("user")
-        # None: every region; a user importing from the admin is held to their regions.
+        # None: every region; a user importing from the admin is held to their regions, both in
+        # the stored records the file may change and in the records its cells name.
+        self.importing_user = user
         self.allowed_region_ids = StaffProfile.region_ids_of(user) if user else None
+        for field in self.fields.values():
+            if hasattr(field.widget, "limit_to"):
+                field.widget.limit_to(user)
         aliases = self.header_aliases()
         headers, unknown, seen = [], [], set()
         for header in dataset.headers:
@@ -288,11 +294,28 @@ class SpreadsheetResource(resources.ModelResource):
         return rows, keys, writer.read(self.look_up, keys, key_fields, writer)
 
     def look_up(self, keys, key_fields, writer):
-        """On the writer's thread: the stored records a batch's keys name, and a key of the
-        table reserved for each row that may be new, so the batch is handed over with its keys."""
+        """On the writer's thread: the stored records a batch's keys name, the keys taken by
+        records the user may not see, and a key of the table reserved for each row that may be
+        new, so the batch is handed over with its keys."""
         existing = self.load_existing(keys, key_fields)
-        writer.reserve_keys(len({key for key in keys if key is not None} - existing.keys()))
-        return existing
+        unseen = {key for key in keys if key is not None} - existing.keys()
+        taken = self.keys_taken_elsewhere(unseen, key_fields)
+        writer.reserve_keys(len(unseen - taken))
+        return existing, taken
+
+    def keys_taken_elsewhere(self, keys, key_fields):
+        """Keys of records outside the user's regions: such a row is refused as the add form
+        refuses a taken key, without loading the record or saying anything else about it."""
+        if self.allowed_region_ids is None or not keys:
+            return set()
+        field = self._meta.model._meta.get_field(key_fields[0].attribute)
+        values = [key[0] for key in keys if key[0] not in (None, "")]
+        stored = (
+            self._meta.model._base_manager.order_by()
+            .filter(AnyOf(F(field.attname), values))
+            .values_list(field.attname, flat=True)
+        )
+        return {(value,) for value in stored}
 
     def check_batch(self, rows, keys, stored_records, offset, columns, key_fields, result):
         """Read and validate a batch of rows: the instances to create and to change.
@@ -305,7 +328,8 @@ class SpreadsheetResource(resources.ModelResource):
         prepared = self.bulk_prepared
         database = self.get_queryset().db
         created, updated, previewed = [], [], []
-        existing = stored_records()
+        existing, taken = stored_records()
+        key_taken = self.unique_message(key_fields[0].attribute)
         for number, (row, key) in enumerate(zip(rows, keys, strict=True), offset + 1):
             if self.progress is not None:
                 self.progress(number, result.total_rows)
@@ -330,6 +354,8 @@ class SpreadsheetResource(resources.ModelResource):
                     _("The same key is on line %(line)d too.") % {"line": self.seen_keys[key] + 1}
                 )
             self.seen_keys.setdefault(key, number)
+            if key in taken:
+                errors.setdefault(key_fields[0].attribute, []).append(key_taken)
             if not errors and not changed:
                 result.totals["skip"] += 1
                 continue
@@ -440,6 +466,20 @@ class SpreadsheetResource(resources.ModelResource):
             .values_list(*attnames)
         )
         return {(row[at],): row for row in stored}
+
+    def unique_message(self, attribute):
+        """What the add form says of a key someone else's record holds."""
+        model_field = self._meta.model._meta.get_field(attribute)
+        return str(model_field.error_messages["unique"]) % {
+            "model_name": self._meta.model._meta.verbose_name,
+            "field_label": model_field.verbose_name,
+        }
+
+    def get_queryset(self):
+        # The stored records an import may find and change: the importing user's, if any.
+        queryset = super().get_queryset()
+        user = getattr(self, "importing_user", None)
+        return queryset if user is None else in_regions_of(queryset, user)
 
     def default_columns(self):
         """Values for whole columns a file may leave out, by field name: none by default."""

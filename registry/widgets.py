@@ -234,7 +234,24 @@ class DistrictWidget(ReferenceWidget):
         return self._index.get((None, key))
 
 
-class IdentifiedWidget(widgets.ForeignKeyWidget):
+class VisibleRecordsMixin:
+    """A widget that finds stored records finds only those the importing user may see.
+
+    The resource hands the user over before the first row (`limit_to`); a record outside the
+    user's regions is then answered exactly as a missing one, so a file learns nothing about it.
+    """
+
+    user = None
+
+    def limit_to(self, user):
+        self.user = user
+
+    def records(self):
+        records = self.model.objects.all()
+        return records if self.user is None else records.visible_to(self.user)
+
+
+class IdentifiedWidget(VisibleRecordsMixin, widgets.ForeignKeyWidget):
     """A registered record named by its BIN or IIN, as a spreadsheet may have mangled it."""
 
     def __init__(self, model, field, missing, invalid, unknown, **kwargs):
@@ -251,7 +268,7 @@ class IdentifiedWidget(widgets.ForeignKeyWidget):
         error = identifier_error(number)
         if error:
             raise ValueError(self.messages["invalid"] % {"value": number, "reason": error})
-        instance = self.model.objects.filter(**{self.field: number}).first()
+        instance = self.records().filter(**{self.field: number}).first()
         if instance is None:
             raise ValueError(self.messages["unknown"] % {"value": number})
         return instance

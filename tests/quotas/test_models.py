@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from quotas.models import Placement, Quota, QuotaCategory, Rounding, mask_iin
+from quotas.models import Placement, Quota, QuotaCategory, Rounding
 from registry.models import OrganizationKind
 from tests.factories import (
     OrganizationFactory,
@@ -116,10 +116,6 @@ def test_invalid_iins_are_refused(iin):
     with pytest.raises(ValidationError) as error:
         PersonFactory(iin=iin)
     assert "iin" in error.value.message_dict
-
-
-def test_masked_iin_keeps_only_the_ends():
-    assert mask_iin("850115300011") == "8501******11"
 
 
 def test_placement_cannot_end_before_it_starts():
