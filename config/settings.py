@@ -55,6 +55,19 @@ def env_list(name, default=()):
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_secret(name, default=None):
+    """A secret from NAME, or from the file NAME_FILE names (as container secrets are given)."""
+    path = os.environ.get(f"{name}_FILE")
+    if path is None:
+        return env_str(name, default)
+    if name in os.environ:
+        raise ImproperlyConfigured(f"Set either {name} or {name}_FILE, not both.")
+    try:
+        return Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ImproperlyConfigured(f"{name}_FILE: cannot read {path!r}: {error}.") from None
+
+
 ENVIRONMENT = env_str("DJANGO_ENV", "development")
 if ENVIRONMENT not in {"development", "production"}:
     raise ImproperlyConfigured(
@@ -263,7 +276,51 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
-EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Reminders go out through SMTP in production; development prints them to the console.
+SMTP_EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_BACKEND = env_str(
+    "DJANGO_EMAIL_BACKEND",
+    SMTP_EMAIL_BACKEND if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "Set DJANGO_EMAIL_USE_TLS (STARTTLS, usually port 587) or DJANGO_EMAIL_USE_SSL "
+        "(usually port 465), not both."
+    )
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 465 if EMAIL_USE_SSL else 587 if EMAIL_USE_TLS else 25)
+if not 0 < EMAIL_PORT < 65536:
+    raise ImproperlyConfigured(f"DJANGO_EMAIL_PORT must be a port number, got {EMAIL_PORT}.")
+EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("DJANGO_EMAIL_HOST_PASSWORD", "")
+# Seconds; without a limit an unanswering server would hang the daily run.
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 30)
+if EMAIL_TIMEOUT <= 0:
+    raise ImproperlyConfigured(
+        f"DJANGO_EMAIL_TIMEOUT must be a number of seconds above 0, got {EMAIL_TIMEOUT}."
+    )
+if PRODUCTION:
+    # Mail that only reaches a log or memory would be recorded as sent and never retried.
+    undelivered = {
+        f"django.core.mail.backends.{name}.EmailBackend"
+        for name in ("console", "locmem", "dummy", "filebased")
+    }
+    if EMAIL_BACKEND in undelivered and not env_bool("JUMYS_ALLOW_CONSOLE_EMAIL", False):
+        raise ImproperlyConfigured(
+            f"DJANGO_EMAIL_BACKEND={EMAIL_BACKEND} delivers no mail, so reminders would be "
+            "lost. Leave DJANGO_EMAIL_BACKEND unset and set DJANGO_EMAIL_HOST (with "
+            "DJANGO_EMAIL_PORT, DJANGO_EMAIL_HOST_USER, DJANGO_EMAIL_HOST_PASSWORD or "
+            "DJANGO_EMAIL_HOST_PASSWORD_FILE, DJANGO_EMAIL_USE_TLS or DJANGO_EMAIL_USE_SSL), "
+            "or set JUMYS_ALLOW_CONSOLE_EMAIL=1 to keep mail out of production on purpose."
+        )
+    if EMAIL_BACKEND == SMTP_EMAIL_BACKEND and "DJANGO_EMAIL_HOST" not in os.environ:
+        raise ImproperlyConfigured(
+            "DJANGO_EMAIL_HOST is required in production: the SMTP server reminders are sent "
+            "through (or JUMYS_ALLOW_CONSOLE_EMAIL=1 with "
+            "DJANGO_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend)."
+        )
 
 LOGGING = {
     "version": 1,

@@ -77,6 +77,7 @@ def production_environment(**extra):
         DJANGO_ENV="production",
         DJANGO_SECRET_KEY="k" * 30 + "-production-secret-for-the-check-only-9f2c",
         DJANGO_ALLOWED_HOSTS="jumys.example.kz",
+        DJANGO_EMAIL_HOST="smtp.example.kz",
         **extra,
     )
     return env
