@@ -357,6 +357,8 @@ class CommitmentAdmin(CommitmentProgressMixin, RegistryAdmin):
     list_filter = [CommitmentStatusFilter, "indicator"]
     search_fields = ["memorandum__number", "text"]
     autocomplete_fields = ["memorandum", "responsible"]
+    # As on the memorandum's page: the responsible party may be a partner in another region.
+    cross_region_fields = {"responsible": Party.objects.organizations_choosable_by}
     inlines = [ReportInline]
 
     def get_queryset(self, request):

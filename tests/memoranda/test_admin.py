@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from memoranda.models import Commitment, CommitmentReport, Memorandum, Party, Reminder
-from registry.models import StaffProfile
+from registry import roles
+from registry.models import Organization, Region, StaffProfile
 from tests.factories import CommitmentFactory, OrganizationFactory, memorandum_with_parties
 
 pytestmark = pytest.mark.django_db
@@ -156,3 +157,48 @@ def test_memorandum_page_shows_each_commitments_fulfilment_and_the_overall(admin
     # Once for the memorandum overall, once in its commitment's row.
     assert len(re.findall(r'<div class="readonly">25</div>', content)) == 2
     assert '<div class="readonly">in progress</div>' in content
+
+
+def resubmitted(response):
+    """What the browser sends back for a change page as it was opened (saved forms only)."""
+    forms = [response.context["adminform"].form]
+    data = {}
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        saved = formset.initial_forms
+        prefix = formset.prefix
+        data |= {f"{prefix}-TOTAL_FORMS": len(saved), f"{prefix}-INITIAL_FORMS": len(saved)}
+        forms += saved
+    for form in forms:
+        for field in form:
+            value = field.field.widget.format_value(field.value())
+            if value is not None:
+                data[field.html_name] = value
+    return data
+
+
+def test_a_regional_editor_edits_a_commitment_whose_responsible_party_is_elsewhere(
+    client, make_staff
+):
+    akmola, karaganda = "110000000", "350000000"
+    memorandum, (own, partner) = memorandum_with_parties()
+    Organization.objects.filter(pk=own.organization_id).update(
+        region=Region.objects.get(kato=akmola), district=None
+    )
+    commitment = CommitmentFactory(memorandum=memorandum, responsible=partner.organization)
+    assert partner.organization.region.kato == karaganda
+    client.force_login(make_staff("editor", groups=[roles.REGISTRY_EDITOR], regions=[akmola]))
+    page = client.get(url(Commitment, "change", commitment.pk))
+    assert page.status_code == 200
+    # Before, the field came up empty: its choices were limited to Akmola.
+    chosen = page.context["adminform"].form["responsible"]
+    assert f'<option value="{partner.organization.pk}" selected>' in str(chosen)
+    data = resubmitted(page) | {"target": "150", "_save": "Save"}
+    response = client.post(url(Commitment, "change", commitment.pk), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    commitment.refresh_from_db()
+    assert commitment.target == 150
+    assert commitment.responsible == partner.organization
+    elsewhere, _parties = memorandum_with_parties()
+    foreign = CommitmentFactory(memorandum=elsewhere)
+    assert client.get(url(Commitment, "change", foreign.pk)).status_code == 404
