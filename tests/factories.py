@@ -1,9 +1,12 @@
 """Factories that build valid objects the way staff would, through full_clean()."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import factory
+from PIL import Image
+from pypdf import PdfWriter
 
 from memoranda.models import Commitment, CommitmentReport, Memorandum, Party
 from quotas.models import (
@@ -170,3 +173,20 @@ class SpecialWorkplaceFactory(ValidatedFactory):
     impairment = "hearing"
     disability_group = "3"
     created_on = datetime.date(2026, 1, 10)
+
+
+def pdf_bytes(pages=1):
+    """A real PDF, as a scanner would save one (blank pages)."""
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(595, 842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def image_bytes(image_format, size=(8, 8)):
+    """A real PNG or JPEG image."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "white").save(buffer, format=image_format)
+    return buffer.getvalue()

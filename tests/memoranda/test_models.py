@@ -12,7 +12,9 @@ from tests.factories import (
     OrganizationFactory,
     PartyFactory,
     ReportFactory,
+    image_bytes,
     memorandum_with_parties,
+    pdf_bytes,
 )
 
 pytestmark = pytest.mark.django_db
@@ -172,9 +174,10 @@ def document(name, content):
 @pytest.mark.parametrize(
     "name, content",
     [
-        ("scan.pdf", b"%PDF-1.7\n..."),
-        ("scan.png", b"\x89PNG\r\n\x1a\n..."),
-        ("scan.jpg", b"\xff\xd8\xff\xe0"),
+        ("scan.pdf", pdf_bytes()),
+        ("scan.png", image_bytes("PNG")),
+        ("scan.jpg", image_bytes("JPEG")),
+        ("SCAN.JPEG", image_bytes("JPEG")),
     ],
 )
 def test_signed_pdf_and_image_documents_are_accepted(name, content, settings, tmp_path):
