@@ -4,12 +4,13 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.forms.models import BaseInlineFormSet
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from registry.admin import OrganizationAdmin, RegionScopedMixin, RegistryAdmin
 from registry.models import Region
 
-from . import resources
+from . import resources, views
 from .models import (
     Commitment,
     CommitmentReport,
@@ -299,6 +300,18 @@ class MemorandumAdmin(RegistryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_changelist()
+
+    def get_urls(self):
+        # Signed documents are served by the application only (nothing serves media); before
+        # the defaults, or the admin's catch-all object URL would swallow it.
+        return [
+            path(
+                "documents/<path:name>",
+                self.admin_site.admin_view(views.download_document),
+                name="memoranda_memorandumdocument_download",
+            ),
+            *super().get_urls(),
+        ]
 
     def get_search_results(self, request, queryset, search_term):
         return queryset.search(search_term), False

@@ -22,6 +22,7 @@ from registry.models import (
     normalize_for_search,
 )
 
+from .storage import document_storage
 from .validators import validate_document
 
 ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=18, decimal_places=2))
@@ -543,6 +544,7 @@ class MemorandumDocument(models.Model):
     file = models.FileField(
         _("file"),
         upload_to="memoranda/%Y/",
+        storage=document_storage,
         validators=[
             FileExtensionValidator(["pdf", "jpg", "jpeg", "png"]),
             validate_document,
