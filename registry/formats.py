@@ -15,7 +15,12 @@ import tablib
 from django.utils.translation import gettext as _
 from import_export.formats import base_formats
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet starts a formula with, and the full-width and small forms that East Asian
+# input methods type and spreadsheets take for the same (＝ U+FF1D, ﹦ U+FE66, ＋, ﹢, －, ﹣,
+# the minus sign U+2212, ＠, ﹫).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "＝", "﹦", "＋", "﹢", "－", "﹣", "\u2212", "＠", "﹫")
+# Blanks a spreadsheet skips before a formula: " =1+1" and "\n=cmd" still run.
+FORMULA_BLANKS = " \t\r\n\u00a0\u3000"
 CSV_DELIMITERS = ";,\t"
 ENCODINGS = ("utf-8-sig", "cp1251")
 
@@ -24,14 +29,26 @@ class SpreadsheetError(ValueError):
     """A file that cannot be read as a table; the message is shown to the user as is."""
 
 
+def runs_as_formula(text):
+    """Whether a spreadsheet could run this text as a formula. A leading tab or CR counts
+    whatever follows, as OWASP advises: spreadsheets differ in what they strip from a cell."""
+    return text.startswith(("\t", "\r")) or text.lstrip(FORMULA_BLANKS).startswith(FORMULA_TRIGGERS)
+
+
 def escape_formula(value):
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    """Text a spreadsheet would run, prefixed with an apostrophe; other values unchanged.
+
+    Text that already starts with apostrophes before such a formula gets one more, so that
+    unescape_formula gives back every text exactly: "'=1" is written "''=1" and read "'=1".
+    """
+    if isinstance(value, str) and runs_as_formula(value.lstrip("'")):
         return "'" + value
     return value
 
 
 def unescape_formula(value):
-    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_TRIGGERS):
+    """The inverse of escape_formula: the apostrophe it added, and only that, removed."""
+    if isinstance(value, str) and value.startswith("'") and runs_as_formula(value.lstrip("'")):
         return value[1:]
     return value
 
@@ -197,7 +214,7 @@ class XLSX(base_formats.XLSX):
         if isinstance(value, str):
             # Control characters pasted into a text field would make the whole workbook invalid.
             value = ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", value)
-        if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        if isinstance(value, str) and runs_as_formula(value):
             cell = WriteOnlyCell(sheet, value=value)
             # Stored as text with Excel's own quote prefix: shown and re-read as typed, never run.
             cell.data_type = "s"
