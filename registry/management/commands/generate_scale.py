@@ -299,6 +299,9 @@ class Command(BaseCommand):
 
     def persons(self, count):
         regions = list(Region.objects.values_list("pk", flat=True))
+        # IINs already registered (the demo people, say) are skipped, as BINs are: the same
+        # database gives the same people.
+        existing = set(Person.objects.values_list("iin", flat=True))
         used = {}
         next_id = self.next_id(Person)
         rows = []
@@ -309,7 +312,7 @@ class Command(BaseCommand):
             serial = used.get(key, 0)
             used[key] = serial + 1
             iin = complete_identifier(f"{birth:%y%m%d}{sex_digit}{serial:04d}")
-            if iin is None:
+            if iin is None or iin in existing:
                 continue
             name = f"{self.rng.choice(SURNAMES)} {len(rows)}"
             rows.append(
