@@ -8,12 +8,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import XLSX as StockXLSX
 from import_export.forms import ImportForm
@@ -33,6 +35,7 @@ from .models import (
     in_regions_of,
 )
 from .resources import ImportFileError
+from .uploads import discard_upload, remove_stale_uploads, take_upload
 
 
 class LimitedImportForm(ImportForm):
@@ -232,6 +235,55 @@ class RegistryAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
             form.add_error("import_file", str(error))
         else:
             super().add_data_read_fail_error_to_form(form, error)
+
+    def import_action(self, request, **kwargs):
+        response = None
+        try:
+            response = super().import_action(request, **kwargs)
+            return response
+        finally:
+            # A preview that offers no confirmation (or failed) leaves nothing to confirm: its
+            # upload goes now instead of waiting in the shared storage.
+            context = getattr(response, "context_data", None) or {}
+            if not context.get("confirm_form"):
+                upload = request.FILES.get("import_file")
+                discard_upload(getattr(upload, "tmp_storage_name", None))
+
+    @method_decorator(require_POST)
+    def process_import(self, request, **kwargs):
+        """The confirmation: the previewed upload is imported once and removed whatever happens.
+
+        The upload is taken out of storage before it is imported, so a confirmation submitted
+        again (a double click, the back button) or after its preview expired writes nothing
+        and says so; it names a file only by the name the preview gave.
+        """
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        # Cheap (one folder listed): previews abandoned for a day go at each confirmation.
+        remove_stale_uploads()
+        confirm_form = self.create_confirm_form(request)
+        if not confirm_form.is_valid():
+            return super().process_import(request, **kwargs)
+        formats = self.get_import_formats()
+        chosen = confirm_form.cleaned_data["format"]
+        data = None
+        if chosen.isdigit() and int(chosen) < len(formats):
+            data = take_upload(confirm_form.cleaned_data["import_file_name"])
+        if data is None:
+            messages.error(
+                request,
+                _(
+                    "This file has already been imported, or its preview expired; upload it "
+                    "again to import it."
+                ),
+            )
+            app_label, model_name = self.get_model_info()
+            return HttpResponseRedirect(
+                reverse(f"admin:{app_label}_{model_name}_import", current_app=self.admin_site.name)
+            )
+        dataset = formats[int(chosen)](encoding=self.from_encoding).create_dataset(data)
+        result = self.process_dataset(dataset, confirm_form, request, **kwargs)
+        return self.process_result(result, request)
 
 
 @admin.register(Region)
