@@ -6,7 +6,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
@@ -34,6 +34,7 @@ from .models import (
     StaffProfile,
     in_regions_of,
 )
+from .refusals import refusal, refused_result
 from .resources import ImportFileError
 from .uploads import discard_upload, remove_stale_uploads, take_upload
 
@@ -284,6 +285,14 @@ class RegistryAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
         dataset = formats[int(chosen)](encoding=self.from_encoding).create_dataset(data)
         result = self.process_dataset(dataset, confirm_form, request, **kwargs)
         return self.process_result(result, request)
+
+    def process_dataset(self, dataset, form, request, **kwargs):
+        try:
+            return super().process_dataset(dataset, form, request, **kwargs)
+        except DatabaseError as error:
+            # Refused as the import's transaction committed (a key checked at commit, a lost
+            # connection), after the resource had done its part.
+            return refused_result(refusal(error), len(dataset))
 
 
 @admin.register(Region)

@@ -27,6 +27,7 @@ from .models import (
     row_region_id,
 )
 from .models import normalize_for_search as normalize
+from .refusals import explain, refusal, refused_result
 
 IGNORED_COLUMNS = {"", "№", "no", "n", "#", "п/п", "№ п/п"}
 
@@ -166,6 +167,31 @@ class SpreadsheetResource(resources.ModelResource):
             # field reports its own error with its column when the row is imported.
             return None
 
+    def import_row(self, row, instance_loader, **kwargs):
+        row_result = super().import_row(row, instance_loader, **kwargs)
+        for error in row_result.errors:
+            if explain(error.error) is not None:
+                # The database refused the row (import-export keeps its raw text as the row's
+                # error): nothing will be written, so the import stops here, and
+                # import_data_inner says what happened instead of failing every later row.
+                raise error.error
+        return row_result
+
+    def import_data_inner(self, dataset, dry_run, raise_errors, *args, **kwargs):
+        try:
+            return super().import_data_inner(dataset, dry_run, raise_errors, *args, **kwargs)
+        except Exception as error:
+            refused = None if raise_errors else refusal(error)
+            if refused is None:
+                raise
+            # import_data rolls the import back, as it does for any result with errors.
+            return refused_result(refused, len(dataset))
+
+    def handle_import_error(self, result, error, raise_errors=False):
+        # A refusal in before_import or after_import is said like any other.
+        refused = None if raise_errors else refusal(error)
+        super().handle_import_error(result, refused or error, raise_errors)
+
     def bulk_import(
         self, dataset, user=None, file_name=None, dry_run=False, batch_size=5000, raise_errors=True
     ):
@@ -265,10 +291,7 @@ class SpreadsheetResource(resources.ModelResource):
         except DatabaseError as error:
             if raise_errors:
                 raise
-            message = _("The database refused the file, so nothing was written: %(reason)s")
-            result.append_base_error(
-                self.get_error_result_class()(ImportFileError(message % {"reason": error}))
-            )
+            result.append_base_error(self.get_error_result_class()(refusal(error)))
         result.problems = self.describe_problems(result)
         result.seconds = time.monotonic() - self.started
         return result

@@ -235,9 +235,10 @@ def test_a_write_the_database_refuses_is_reported_and_leaves_nothing(monkeypatch
     monkeypatch.setattr(BulkWriter, "write_now", refuse)
     with translation.override("en"):
         result = OrganizationResource().import_data(read(DATA / "organizations.xlsx"))
+    # Said in the user's words; the database's own text goes to the log.
     assert [str(error.error) for error in result.base_errors] == [
-        "The database refused the file, so nothing was written: "
-        'duplicate key value violates unique constraint "bin_key"'
+        "Another import or edit added or changed the same records at the same moment. "
+        "Nothing was written; import the file again."
     ]
     assert Organization.objects.count() == 0
     assert Organization.history.count() == 0
@@ -263,8 +264,8 @@ def test_admin_confirmation_the_database_refuses_says_the_file_was_not_imported(
     )
     shown = [str(message) for message in response.context["messages"]]
     assert shown == [
-        "The file was not imported: The database refused the file, so nothing was written: "
-        "duplicate key value violates unique constraint"
+        "The file was not imported: Another import or edit added or changed the same records "
+        "at the same moment. Nothing was written; import the file again."
     ]
     assert Organization.objects.count() == 0
 

@@ -3,12 +3,14 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from memoranda.resources import PartyResource
 from quotas.models import QuotaCategory
 from quotas.resources import AkimatQuotaResource, PersonResource, PlacementResource
 from registry.formats import CSV, XLSX, SpreadsheetError
 from registry.models import Region
+from registry.refusals import refusal
 from registry.resources import OrganizationResource
 
 RESOURCES = {
@@ -52,7 +54,13 @@ class Command(BaseCommand):
                 raise CommandError(f"No user {user!r}.")
         resource = RESOURCES[kind](**self.resource_options(kind, options))
         resource.progress = self.show_progress
-        result = resource.import_data(dataset, dry_run=dry_run, user=account, file_name=file.name)
+        try:
+            result = resource.import_data(
+                dataset, dry_run=dry_run, user=account, file_name=file.name
+            )
+        except DatabaseError as error:
+            # Refused as the import's transaction committed; the resource reports the others.
+            raise CommandError(str(refusal(error))) from None
         self.stderr.write("")
         if result.has_errors():
             for error in result.base_errors:
