@@ -3,11 +3,16 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Exists, OuterRef
-from django.forms.models import BaseInlineFormSet
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from registry.admin import OrganizationAdmin, RegionScopedMixin, RegistryAdmin
+from registry.admin import (
+    ConcurrentEditInlineMixin,
+    OrganizationAdmin,
+    RegionScopedMixin,
+    RegistryAdmin,
+)
+from registry.forms import ConcurrentEditFormSet
 from registry.models import Region
 
 from . import resources, views
@@ -142,7 +147,7 @@ class PartyOrganizationFilter(admin.SimpleListFilter):
         return queryset
 
 
-class PartyFormSet(BaseInlineFormSet):
+class PartyFormSet(ConcurrentEditFormSet):
     def clean(self):
         super().clean()
         kept = [
@@ -153,7 +158,7 @@ class PartyFormSet(BaseInlineFormSet):
         Memorandum.validate_party_count(len(kept))
 
 
-class PartyInline(RegionScopedMixin, admin.TabularInline):
+class PartyInline(RegionScopedMixin, ConcurrentEditInlineMixin, admin.TabularInline):
     model = Party
     formset = PartyFormSet
     cross_region_fields = {"organization": Party.objects.organizations_choosable_by}
@@ -163,7 +168,7 @@ class PartyInline(RegionScopedMixin, admin.TabularInline):
     fields = ["organization", "role", "signatory_name", "signatory_position", "signed_on"]
 
 
-class DocumentInline(RegionScopedMixin, admin.TabularInline):
+class DocumentInline(RegionScopedMixin, ConcurrentEditInlineMixin, admin.TabularInline):
     model = MemorandumDocument
     extra = 0
     fields = ["file", "description", "uploaded_at"]
@@ -189,7 +194,9 @@ class CommitmentProgressMixin:
         return CommitmentStatus(status).label if status else "—"
 
 
-class CommitmentInline(RegionScopedMixin, CommitmentProgressMixin, admin.StackedInline):
+class CommitmentInline(
+    RegionScopedMixin, ConcurrentEditInlineMixin, CommitmentProgressMixin, admin.StackedInline
+):
     model = Commitment
     extra = 0
     show_change_link = True
@@ -347,7 +354,7 @@ class CommitmentStatusFilter(AnnotatedStatusFilter):
     statuses = CommitmentStatus
 
 
-class ReportInline(RegionScopedMixin, admin.TabularInline):
+class ReportInline(RegionScopedMixin, ConcurrentEditInlineMixin, admin.TabularInline):
     model = CommitmentReport
     extra = 1
     fields = ["reported_on", "value", "evidence"]

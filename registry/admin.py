@@ -1,12 +1,12 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, router, transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
@@ -23,7 +23,12 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import resources
 from .formats import FORMATS, SpreadsheetError
-from .forms import ConcurrentEditForm
+from .forms import (
+    ConcurrentEditForm,
+    ConcurrentEditFormSet,
+    ConcurrentEditInlineForm,
+    with_version_field,
+)
 from .models import (
     District,
     LegalForm,
@@ -177,14 +182,13 @@ class RegistryAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self.ensure_visible(request, object_id)
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        # Going back to a past version checks and saves under the record's lock, as the
+        # change form does (which Django already runs in a transaction).
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if "edit_version" in flatten_fieldsets(fieldsets):
-            return fieldsets
-        # Admins with their own fieldsets still carry the version the form was opened at.
-        return [*fieldsets, (None, {"fields": ["edit_version"], "classes": ["hidden"]})]
+        return with_version_field(super().get_fieldsets(request, obj))
 
     def changelist_view(self, request, extra_context=None):
         links = [(title, reverse(f"admin:{name}")) for title, name in self.report_links]
@@ -415,7 +419,17 @@ class OrganizationAdmin(RegistryAdmin):
         return queryset.search(search_term), False
 
 
-class StaffProfileInline(admin.StackedInline):
+class ConcurrentEditInlineMixin:
+    """Inline rows that carry the version each was opened at, as their record's form does."""
+
+    form = ConcurrentEditInlineForm
+    formset = ConcurrentEditFormSet
+
+    def get_fieldsets(self, request, obj=None):
+        return with_version_field(super().get_fieldsets(request, obj))
+
+
+class StaffProfileInline(ConcurrentEditInlineMixin, admin.StackedInline):
     model = StaffProfile
     can_delete = False
     extra = 1
