@@ -2,18 +2,22 @@ from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.utils.translation import gettext_lazy as _
 
+from registry.models import choosable_by
+
 from .dashboard import Dashboard
 
 
 class ChoicesAutocompleteJsonView(AutocompleteJsonView):
-    """An autocomplete offers only what the form it serves accepts: the source admin's own
-    choices for the field (the user's regions, a memorandum's partners), not the whole table."""
+    """An autocomplete offers only what a form may accept: the source admin's own choices for
+    the field (the user's regions, a memorandum's partners), not the whole table; for a source
+    with no admin of its own (an inline's model, a history table), what any form offers."""
 
     def get_queryset(self):
         queryset = super().get_queryset()
         source_admin = self.admin_site._registry.get(self.source_field.model)
         if source_admin is None:
-            return queryset
+            choices = choosable_by(queryset.model._default_manager.all(), self.request.user)
+            return queryset.filter(pk__in=choices.values("pk"))
         if self.source_field.many_to_many:
             field = source_admin.formfield_for_manytomany(self.source_field, self.request)
         else:

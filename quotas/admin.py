@@ -245,7 +245,7 @@ class PersonAdmin(PersonalDataAdminMixin, RegistryAdmin):
     list_select_related = ["region"]
     list_filter = [("region", RegionFilter), "sex", "social_categories"]
     search_fields = ["full_name"]
-    search_help_text = _("IIN (whole or first digits) or part of the name.")
+    search_help_text = _("IIN or part of the name.")
     autocomplete_fields = ["region", "district"]
     filter_horizontal = ["social_categories"]
     fields = [

@@ -11,6 +11,7 @@ import dataclasses
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext_lazy as _
 from import_export.widgets import Widget
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -109,6 +110,16 @@ class PersonalDataAdminMixin(PersonalDataExportMixin):
 
     # Personal fields in full, by the read-only column that shows them masked.
     masked_fields = {"iin": "iin_masked", "birth_date": "birth_date_masked"}
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # A filter in the URL on a personal field (?iin__startswith=…, ?birth_date=…) would
+        # answer what the masked list hides; the search column holds the IIN too.
+        field = lookup.split(LOOKUP_SEP, 1)[0]
+        if field in (*FIELDS, "search_text") and not (
+            request is not None and shows_personal_data(request.user)
+        ):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     def get_search_results(self, request, queryset, search_term):
         iin_prefix = shows_personal_data(request.user)

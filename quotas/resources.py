@@ -239,7 +239,6 @@ class PersonalDataResource(SpreadsheetResource):
 
     def __init__(self, personal_data=True, **kwargs):
         super().__init__(**kwargs)
-        self.personal_data = personal_data
         if not personal_data:
             for name, (field, attribute) in self.masked_columns.items():
                 column = self.fields[name]

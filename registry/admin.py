@@ -1,7 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import NestedObjects, unquote
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
@@ -37,6 +37,7 @@ from .models import (
     OrganizationKind,
     Region,
     StaffProfile,
+    choosable_by,
     in_regions_of,
 )
 from .refusals import refusal, refused_result
@@ -100,18 +101,36 @@ class RegionScopedMixin:
         self.ensure_visible(request, object_id)
         return super().history_view(request, object_id, extra_context)
 
+    def get_deleted_objects(self, objs, request):
+        deleted = super().get_deleted_objects(objs, request)
+        if StaffProfile.region_ids_of(request.user) is None or not self.reaches_beyond(
+            objs, request.user
+        ):
+            return deleted
+        # Records outside the user's regions depend on these: the deletion is refused, and the
+        # page names none of them.
+        outside = _("Records in regions you do not work in depend on it.")
+        return [str(obj) for obj in objs], {}, set(), [outside]
+
+    def reaches_beyond(self, objs, user):
+        """Whether deleting these would delete, or is blocked by, records the user may not see."""
+        collector = NestedObjects(using=router.db_for_write(self.model))
+        collector.collect(objs)
+        keys = {}
+        for model, instances in collector.data.items():
+            keys.setdefault(model, set()).update(instance.pk for instance in instances)
+        for instance in collector.protected:
+            keys.setdefault(type(instance), set()).add(instance.pk)
+        return any(
+            in_regions_of(model._default_manager.filter(pk__in=pks), user).count() != len(pks)
+            for model, pks in keys.items()
+        )
+
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if field is not None:
             field.queryset = choosable_by(field.queryset, request.user)
         return field
-
-
-def choosable_by(queryset, user):
-    """What a form lets a user pick: the records the user may see, and only the regions and
-    districts the user works in, so no record is put into another region by any form."""
-    worked_in_by = getattr(queryset, "worked_in_by", None)
-    return worked_in_by(user) if worked_in_by is not None else in_regions_of(queryset, user)
 
 
 ESTIMATE_ABOVE = 10_000

@@ -523,6 +523,13 @@ def in_regions_of(queryset, user):
     return queryset if visible_to is None else visible_to(user)
 
 
+def choosable_by(queryset, user):
+    """What a form lets a user pick: the records the user may see, and only the regions and
+    districts the user works in, so no record is put into another region by any form."""
+    worked_in_by = getattr(queryset, "worked_in_by", None)
+    return worked_in_by(user) if worked_in_by is not None else in_regions_of(queryset, user)
+
+
 def row_region_id(instance):
     """The region a single record (e.g. an imported row) is in, following ROW_REGION."""
     path = getattr(type(instance), "ROW_REGION", None) or getattr(

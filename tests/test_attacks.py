@@ -12,6 +12,7 @@ import pytest
 from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms.models import model_to_dict
+from django.test import RequestFactory
 from django.urls import reverse
 
 from memoranda.models import Memorandum, Party
@@ -209,20 +210,25 @@ def test_no_list_of_a_regional_model_shows_another_region_in_its_rows_or_filters
     employer, *_rest, secrets = karaganda
     karaganda_region = employer.region
     secrets = [*secrets, employer.bin]
-    for model in admin.site._registry:
+    request = RequestFactory().get("/")
+    request.user = editor
+    for model, model_admin in admin.site._registry.items():
         if not getattr(model, "REGION_LOOKUP", None):
             continue
-        # Forced filter values: another region, another region's organization as a party.
+        if not model_admin.has_view_or_change_permission(request):
+            assert client.get(url(model, "changelist")).status_code == 403
+            continue
+        assert client.get(url(model, "changelist")).status_code == 200
+        # Forced filter values: another region, another region's organization as a party. A
+        # list answers them with its own rows, its error page, or a refusal of the lookup.
         for query in [
-            {},
             {"party": employer.pk},
             {"region__id__exact": karaganda_region.pk},
             {"organization__region__id__exact": karaganda_region.pk},
             {"party_region": karaganda_region.pk},
         ]:
-            response = client.get(url(model, "changelist"), query)
-            if response.status_code == 403:
-                break
+            response = client.get(url(model, "changelist"), query, follow=True)
+            assert response.status_code in (200, 400), (model, query)
             assert_nothing_leaks(response, secrets)
     assert_nothing_leaks(client.get(reverse("admin:index")), secrets)
 
@@ -238,6 +244,39 @@ def test_region_choices_and_autocompletes_offer_only_the_users_regions(client, e
         },
     )
     assert {row["text"] for row in answer.json()["results"]} == {"Акмолинская область"}
+
+
+def test_autocompletes_for_sources_without_an_admin_offer_only_the_users_districts(
+    client, editor, world
+):
+    elsewhere = District.objects.filter(region__kato=OTHER).first()
+    for source in ["organization", "historicalorganization", "person", "historicalperson"]:
+        app_label = "quotas" if "person" in source else "registry"
+        answer = client.get(
+            reverse("admin:autocomplete"),
+            {
+                "app_label": app_label,
+                "model_name": source,
+                "field_name": "district",
+                "term": elsewhere.name_ru,
+            },
+        )
+        assert answer.status_code == 200, source
+        assert str(elsewhere.pk) not in {row["id"] for row in answer.json()["results"]}, source
+
+
+def test_a_delete_page_names_no_record_of_another_region(client, make_staff, karaganda):
+    employer, *_rest, secrets = karaganda
+    administrator = make_staff("boss", groups=[roles.ADMINISTRATOR], regions=[OWN])
+    client.force_login(administrator)
+    person = Person.objects.get(region__kato=OWN)
+    PlacementFactory(person=person, organization=employer, start_on=datetime.date(2020, 1, 1))
+    page = client.get(url(Person, "delete", person.pk))
+    assert page.status_code == 200
+    assert_nothing_leaks(page, [*secrets, employer.bin])
+    assert "От него зависят записи регионов, в которых вы не работаете." in page.content.decode()
+    client.post(url(Person, "delete", person.pk), {"post": "yes"})
+    assert Person.objects.filter(pk=person.pk).exists()
 
 
 def test_a_forged_form_cannot_put_a_record_into_another_region(client, editor, world):
@@ -316,6 +355,37 @@ def test_the_masked_columns_cannot_be_sorted(client, editor, own_person):
     header = page.content.decode().split("column-iin_masked", 1)[0].rsplit("<th", 1)[1]
     assert "sortable" not in header
     assert column.name not in str(page.context["cl"].queryset.query.order_by)
+
+
+@pytest.mark.parametrize(
+    "lookup",
+    [
+        "iin__startswith",
+        "iin__gt",
+        "iin__regex",
+        "birth_date",
+        "birth_date__year",
+        "disability_group__exact",
+        "impairment__exact",
+        "search_text__contains",
+    ],
+)
+def test_personal_fields_cannot_be_filtered_on_in_the_url_without_the_right(
+    client, editor, own_person, lookup
+):
+    value = {
+        "iin": own_person.iin[:6],
+        "birth_date": "1990-05-17",
+        "disability_group": "3",
+        "impairment": "hearing",
+        "search_text": own_person.iin[:6],
+    }[lookup.split("__")[0]]
+    if lookup == "birth_date__year":
+        value = "1990"
+    response = client.get(url(Person, "changelist"), {lookup: value})
+    assert response.status_code == 400
+    export = client.post(f"{url(Person, 'export')}?{lookup}={value}", {"format": "1"})
+    assert own_person.full_name not in export.content.decode("utf-8-sig", "replace")
 
 
 def test_an_editor_cannot_import_people(client, editor):

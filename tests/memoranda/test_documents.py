@@ -1,13 +1,14 @@
 """Signed documents: served only through the admin to those who may see their memorandum, and
 accepted only when they really are the PDF or image they claim to be."""
 
+import importlib
 import io
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import FileResponse
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from PIL import Image
 from pypdf import PdfWriter
 
@@ -89,10 +90,17 @@ def test_a_document_whose_file_is_gone_answers_not_found(admin_client, world):
     assert download(admin_client, document).status_code == 404
 
 
-def test_nothing_serves_the_media_folder(admin_client, settings, world):
-    settings.DEBUG = True
+def test_nothing_serves_the_media_folder_even_in_development(settings, world):
+    # The URLs are built once, when the URL module is imported: import it again under DEBUG.
     name = document_of("M-Своя").file.name
-    assert admin_client.get(f"/{settings.MEDIA_URL}{name}").status_code == 404
+    settings.DEBUG = True
+    try:
+        urls = importlib.reload(importlib.import_module("config.urls"))
+        with pytest.raises(Resolver404):
+            resolve(f"/{settings.MEDIA_URL.lstrip('/')}{name}", urlconf=urls)
+    finally:
+        settings.DEBUG = False
+        importlib.reload(urls)
 
 
 def test_the_memorandum_page_links_its_documents_to_the_download_view(admin_client, world):
