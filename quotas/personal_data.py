@@ -33,10 +33,11 @@ def mask_iin(iin):
 
 
 def mask(field, value):
-    """How a personal field's value is shown to a user without the right."""
+    """How a personal field's value is shown to a user without the right: the same mask
+    whether the field is filled or not, so an empty disability group says nothing either."""
     if field == "iin":
         return mask_iin(value)
-    return MASK if value not in (None, "") else ""
+    return MASK
 
 
 class MaskedWidget(Widget):

@@ -409,8 +409,15 @@ def test_the_placement_import_preview_masks_iins(client, editor, own_person):
 def test_a_people_export_without_the_right_masks_every_personal_field():
     iin = valid_iin(78, datetime.date(1990, 5, 17))
     person = PersonFactory(iin=iin, birth_date=datetime.date(1990, 5, 17))
+    healthy = PersonFactory(disability_group="", impairment="")
     masked = PersonResource(personal_data=False)
-    exported = masked.export(queryset=Person.objects.filter(pk=person.pk)).dict[0]
+    rows = masked.export(queryset=Person.objects.filter(pk__in=[person.pk, healthy.pk])).dict
+    exported = next(row for row in rows if person.full_name in row.values())
     assert iin not in exported.values()
     assert "17.05.1990" not in exported.values()
     assert exported[str(PersonResource.fields["iin"].column_name)] == f"{iin[:4]}******{iin[-2:]}"
+    # Whether a person has a disability group at all is a disability detail too.
+    columns = [
+        str(PersonResource.fields[name].column_name) for name in ("disability_group", "impairment")
+    ]
+    assert {row[column] for row in rows for column in columns} == {"••••"}
