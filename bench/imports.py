@@ -129,7 +129,7 @@ def run(path_kind, file, rows):
     setup()
     from django.db import connection
 
-    from registry.formats import XLSX
+    from config.spreadsheets.formats import XLSX
     from registry.models import Organization
     from registry.resources import OrganizationResource
 

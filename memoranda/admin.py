@@ -6,13 +6,9 @@ from django.db.models import Exists, OuterRef
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from registry.admin import (
-    ConcurrentEditInlineMixin,
-    OrganizationAdmin,
-    RegionScopedMixin,
-    RegistryAdmin,
-)
-from registry.forms import ConcurrentEditFormSet
+from config.admin import BaseAdmin, ConcurrentEditInlineMixin, RegionScopedMixin
+from config.forms import ConcurrentEditFormSet
+from registry.admin import OrganizationAdmin
 from registry.models import Region
 
 from . import resources, views
@@ -235,7 +231,7 @@ class ReminderInline(RegionScopedMixin, admin.TabularInline):
 
 
 @admin.register(Memorandum)
-class MemorandumAdmin(RegistryAdmin):
+class MemorandumAdmin(BaseAdmin):
     resource_classes = [resources.PartyResource, resources.MemorandumExportResource]
     list_display = [
         "number",
@@ -361,7 +357,7 @@ class ReportInline(RegionScopedMixin, ConcurrentEditInlineMixin, admin.TabularIn
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(CommitmentProgressMixin, RegistryAdmin):
+class CommitmentAdmin(CommitmentProgressMixin, BaseAdmin):
     resource_classes = [resources.CommitmentExportResource]
     list_display = [
         "text_summary",

@@ -6,8 +6,9 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, resources
 from import_export.widgets import Widget
 
-from registry import widgets
-from registry.resources import ImportFileError, SpreadsheetResource, column
+from config.spreadsheets import widgets
+from config.spreadsheets.resources import ImportFileError, SpreadsheetResource, column
+from registry.widgets import organization_by_bin_widget, region_widget
 
 from .models import Commitment, Memorandum, MemorandumKind, MemorandumStatus, Party, PartyRole
 
@@ -52,16 +53,12 @@ class PartyResource(SpreadsheetResource):
     settlement = column(
         "memorandum__signed_settlement", gettext_lazy("Place of signing"), widgets.TextWidget()
     )
-    region = column(
-        "memorandum__signed_region", gettext_lazy("Region of signing"), widgets.region_widget()
-    )
+    region = column("memorandum__signed_region", gettext_lazy("Region of signing"), region_widget())
     valid_from = column("memorandum__valid_from", gettext_lazy("Valid from"), widgets.DateWidget())
     valid_until = column(
         "memorandum__valid_until", gettext_lazy("Valid until"), widgets.DateWidget()
     )
-    organization = column(
-        "organization", gettext_lazy("Party BIN"), widgets.organization_by_bin_widget()
-    )
+    organization = column("organization", gettext_lazy("Party BIN"), organization_by_bin_widget())
     role = column("role", gettext_lazy("Role"), widgets.ChoiceWidget(PartyRole))
     signatory_name = column("signatory_name", gettext_lazy("Signatory"), widgets.TextWidget())
     signatory_position = column(

@@ -6,7 +6,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from registry.admin import RegionFilter, RegistryAdmin
+from config.admin import BaseAdmin, RegionFilter
 from registry.models import Organization
 
 from . import resources
@@ -27,13 +27,13 @@ from .personal_data import PersonalDataAdminMixin, PersonalDataExportMixin
 
 
 @admin.register(SocialCategory)
-class SocialCategoryAdmin(RegistryAdmin):
+class SocialCategoryAdmin(BaseAdmin):
     list_display = ["name_ru", "name_kk", "code"]
     search_fields = ["code", "name_ru", "name_kk"]
 
 
 @admin.register(QuotaCategory)
-class QuotaCategoryAdmin(RegistryAdmin):
+class QuotaCategoryAdmin(BaseAdmin):
     list_display = [
         "name_ru",
         "min_percent",
@@ -47,13 +47,13 @@ class QuotaCategoryAdmin(RegistryAdmin):
 
 
 @admin.register(EmploymentMeasure)
-class EmploymentMeasureAdmin(RegistryAdmin):
+class EmploymentMeasureAdmin(BaseAdmin):
     list_display = ["name_ru", "name_kk", "code"]
     search_fields = ["code", "name_ru", "name_kk"]
 
 
 @admin.register(Quota)
-class QuotaAdmin(RegistryAdmin):
+class QuotaAdmin(BaseAdmin):
     resource_classes = [resources.AkimatQuotaResource]
     import_form_class = QuotaImportForm
     confirm_form_class = QuotaConfirmImportForm
@@ -237,7 +237,7 @@ class QuotaAdmin(RegistryAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(PersonalDataAdminMixin, RegistryAdmin):
+class PersonAdmin(PersonalDataAdminMixin, BaseAdmin):
     """IIN, birth date and disability details only for holders of the personal-data permission."""
 
     resource_classes = [resources.PersonResource]
@@ -264,7 +264,7 @@ class PersonAdmin(PersonalDataAdminMixin, RegistryAdmin):
 
 
 @admin.register(SpecialWorkplace)
-class SpecialWorkplaceAdmin(RegistryAdmin):
+class SpecialWorkplaceAdmin(BaseAdmin):
     resource_classes = [resources.SpecialWorkplaceResource]
     list_display = [
         "position",
@@ -290,7 +290,7 @@ class SpecialWorkplaceAdmin(RegistryAdmin):
 
 
 @admin.register(Placement)
-class PlacementAdmin(PersonalDataExportMixin, RegistryAdmin):
+class PlacementAdmin(PersonalDataExportMixin, BaseAdmin):
     report_links = [(_("People covered by employment measures"), "quotas_placement_measures")]
     resource_classes = [resources.PlacementResource]
     list_display = ["person", "organization", "measure", "position", "start_on", "end_on", "quota"]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from registry.formats import escape_formula
+from config.spreadsheets.formats import escape_formula
 from registry.models import District, Organization, Region
 
 from .models import EmploymentMeasure, Placement, Quota, QuotaCategory

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export.forms import ConfirmImportForm
 
-from registry.admin import LimitedImportForm
+from config.admin import LimitedImportForm
 from registry.models import Region
 
 from .models import QuotaCategory

@@ -8,10 +8,11 @@ from django.utils.translation import gettext_lazy
 from import_export import fields
 from import_export import widgets as stock_widgets
 
-from registry import widgets
+from config.spreadsheets import widgets
+from config.spreadsheets.resources import SpreadsheetResource, column
 from registry.models import District, Organization, OrganizationKind
-from registry.resources import SpreadsheetResource, column
 from registry.validators import identifier_error
+from registry.widgets import DistrictWidget, organization_by_bin_widget, region_widget
 
 from . import personal_data
 from .models import (
@@ -79,7 +80,7 @@ class AkimatQuotaResource(SpreadsheetResource):
     organization_name = fields.Field(
         attribute=None, column_name=gettext_lazy("Organization"), widget=widgets.TextWidget()
     )
-    organization = column("organization", gettext_lazy("BIN"), widgets.organization_by_bin_widget())
+    organization = column("organization", gettext_lazy("BIN"), organization_by_bin_widget())
     headcount = column("headcount", gettext_lazy("List headcount"), widgets.CountWidget())
     percent = column("percent", gettext_lazy("Quota, %"), NumberWidget())
     stated_places = column("stated_places", gettext_lazy("Number of places"), widgets.CountWidget())
@@ -265,13 +266,13 @@ class PersonResource(PersonalDataResource):
         gettext_lazy("Social categories"),
         ReferenceListWidget(SocialCategory, gettext_lazy("Unknown social category “%(value)s”.")),
     )
-    region = column("region", gettext_lazy("Region"), widgets.region_widget())
+    region = column("region", gettext_lazy("Region"), region_widget())
     district = column(
         "district",
         gettext_lazy("District"),
-        widgets.DistrictWidget(
+        DistrictWidget(
             District,
-            region_widget=widgets.region_widget(),
+            region_widget=region_widget(),
             region_column=gettext_lazy("Region"),
             match_fields=["kato", "name_ru", "name_kk"],
             render_field="name",
@@ -377,7 +378,7 @@ class PlacementResource(PersonalDataResource):
         ),
     )
     organization = column(
-        "organization", gettext_lazy("Employer BIN"), widgets.organization_by_bin_widget()
+        "organization", gettext_lazy("Employer BIN"), organization_by_bin_widget()
     )
     measure = column(
         "measure",
@@ -392,7 +393,7 @@ class PlacementResource(PersonalDataResource):
         "quota",
         gettext_lazy("Quota category"),
         QuotaOfRowWidget(
-            organization=(gettext_lazy("Employer BIN"), widgets.organization_by_bin_widget()),
+            organization=(gettext_lazy("Employer BIN"), organization_by_bin_widget()),
             start_on=(gettext_lazy("Start date"), widgets.DateWidget()),
         ),
     )
@@ -440,7 +441,7 @@ class PlacementResource(PersonalDataResource):
 
 class SpecialWorkplaceResource(SpreadsheetResource):
     organization = column(
-        "organization", gettext_lazy("Employer BIN"), widgets.organization_by_bin_widget()
+        "organization", gettext_lazy("Employer BIN"), organization_by_bin_widget()
     )
     position = column("position", gettext_lazy("Position"), widgets.TextWidget())
     impairment = column(

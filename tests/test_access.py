@@ -13,9 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
+from config import roles
 from memoranda.models import CommitmentReport, MemorandumDocument, Reminder
 from quotas.models import PersonalDataExport
-from registry import roles
 from registry.models import Organization, Region, in_regions_of
 from tests.factories import (
     CommitmentFactory,

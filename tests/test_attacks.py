@@ -15,11 +15,11 @@ from django.forms.models import model_to_dict
 from django.test import RequestFactory
 from django.urls import reverse
 
+from config import roles
+from config.spreadsheets.formats import CSV
 from memoranda.models import Memorandum, Party
 from quotas.models import Person, Placement, Quota, QuotaCategory, SpecialWorkplace
 from quotas.resources import PersonResource, PlacementResource
-from registry import roles
-from registry.formats import CSV
 from registry.models import District, Organization, Region
 from registry.resources import OrganizationResource
 from tests.factories import OrganizationFactory, PersonFactory, PlacementFactory, valid_iin

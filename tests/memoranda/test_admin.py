@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from config import roles
 from memoranda.models import Commitment, CommitmentReport, Memorandum, Party, Reminder
-from registry import roles
 from registry.models import Organization, Region, StaffProfile
 from tests.factories import CommitmentFactory, OrganizationFactory, memorandum_with_parties
 

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.text import capfirst
 
+from config.roles import REGISTRY_EDITOR
 from memoranda.models import Commitment, Memorandum, Party
 from registry.models import Organization, Region
-from registry.roles import REGISTRY_EDITOR
 from tests.factories import CommitmentFactory, memorandum_with_parties
 from tests.pages import resubmitted
 

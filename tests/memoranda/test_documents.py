@@ -12,8 +12,8 @@ from django.urls import Resolver404, resolve, reverse
 from PIL import Image
 from pypdf import PdfWriter
 
+from config import roles
 from memoranda.models import Memorandum, MemorandumDocument
-from registry import roles
 from registry.models import Organization
 from tests.factories import OrganizationFactory, image_bytes, pdf_bytes
 from tests.test_access import OTHER, OWN, region_records

@@ -3,9 +3,9 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
+from config.spreadsheets.formats import CSV
 from memoranda.models import Memorandum, Party
 from memoranda.resources import PartyResource
-from registry.formats import CSV
 from tests.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from config.spreadsheets.formats import CSV
 from quotas.models import Person, Placement, Quota, QuotaCategory
 from quotas.resources import AkimatQuotaResource, PersonResource, PlacementResource
-from registry.formats import CSV
 from registry.models import Organization, Region
 from tests.factories import OrganizationFactory, PersonFactory, QuotaFactory, valid_iin
 

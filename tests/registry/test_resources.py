@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from registry.formats import CSV, XLSX
+from config.spreadsheets.formats import CSV, XLSX
 from registry.models import Organization, Region
 from registry.resources import OrganizationResource
 from tests.factories import OrganizationFactory
@@ -227,7 +227,7 @@ def test_admin_preview_of_a_batched_import_shows_the_first_rows_and_what_changes
 def test_a_write_the_database_refuses_is_reported_and_leaves_nothing(monkeypatch):
     from django.db import IntegrityError
 
-    from registry.bulk import BulkWriter
+    from config.spreadsheets.bulk import BulkWriter
 
     def refuse(*args):
         raise IntegrityError('duplicate key value violates unique constraint "bin_key"')
@@ -251,7 +251,7 @@ def test_admin_confirmation_the_database_refuses_says_the_file_was_not_imported(
 ):
     from django.db import IntegrityError
 
-    from registry.bulk import BulkWriter
+    from config.spreadsheets.bulk import BulkWriter
 
     confirm = upload(admin_client, DATA / "organizations.xlsx").context["confirm_form"]
 

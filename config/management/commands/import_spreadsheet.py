@@ -5,12 +5,12 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
+from config.spreadsheets.formats import CSV, XLSX, SpreadsheetError
+from config.spreadsheets.refusals import refusal
 from memoranda.resources import PartyResource
 from quotas.models import QuotaCategory
 from quotas.resources import AkimatQuotaResource, PersonResource, PlacementResource
-from registry.formats import CSV, XLSX, SpreadsheetError
 from registry.models import Region
-from registry.refusals import refusal
 from registry.resources import OrganizationResource
 
 RESOURCES = {

@@ -7,8 +7,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
-from registry.bulk import AnyOf, BulkWriter, RememberingCleaner, record_history_in_bulk
-from registry.formats import CSV
+from config.spreadsheets.bulk import AnyOf, BulkWriter, RememberingCleaner, record_history_in_bulk
+from config.spreadsheets.formats import CSV
 from registry.models import OkedSection, Organization, Region, oked_validator
 from registry.resources import OrganizationResource
 from tests.factories import OrganizationFactory, valid_bin

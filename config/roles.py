@@ -1,7 +1,7 @@
 """The staff roles, as groups of permissions kept in step with the models.
 
 Regional limits are not permissions: every admin page applies the user's regions on top of them
-(registry.models.in_regions_of).
+(registry.models.RegionalQuerySet.visible_to).
 """
 
 from django.contrib.auth.management import create_permissions
@@ -80,3 +80,10 @@ def sync_roles(apps, verbosity=0):
                 if (permission.content_type.app_label, permission.codename) in wanted
             ]
         group.permissions.set(permissions)
+
+
+def keep_roles_in_step(sender, apps=None, **kwargs):
+    from django.apps import apps as installed_apps
+
+    # A test database's flush sends the signal without the migration state: use the live apps.
+    sync_roles(apps or installed_apps)

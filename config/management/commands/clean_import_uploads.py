@@ -2,7 +2,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.uploads import FOLDER, STALE_AFTER, remove_stale_uploads
+from config.spreadsheets.uploads import FOLDER, STALE_AFTER, remove_stale_uploads
 
 
 class Command(BaseCommand):

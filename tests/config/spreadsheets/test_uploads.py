@@ -16,12 +16,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from config.spreadsheets.uploads import FOLDER, take_upload
 from registry.models import Organization
-from registry.uploads import FOLDER, take_upload
 
 pytestmark = pytest.mark.django_db
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "registry" / "data"
 IMPORT_URL = reverse("admin:registry_organization_import")
 PROCESS_URL = reverse("admin:registry_organization_process_import")
 GONE = "This file has already been imported, or its preview expired; upload it again to import it."
@@ -220,7 +220,7 @@ def test_every_confirmation_removes_previews_abandoned_for_a_day(admin_client, m
 
 
 def test_an_upload_removed_meanwhile_by_another_server_is_skipped(media, monkeypatch):
-    from registry import uploads as module
+    from config.spreadsheets import uploads as module
 
     stored(media, "a" * 32, hours_ago=30)
     modified = FileSystemStorage.get_modified_time

@@ -18,16 +18,16 @@ from django.db import DataError, IntegrityError, InterfaceError, OperationalErro
 from django.urls import reverse
 from django.utils import translation
 
-from registry.bulk import BulkWriter
-from registry.formats import XLSX
+from config.spreadsheets.bulk import BulkWriter
+from config.spreadsheets.formats import XLSX
+from config.spreadsheets.refusals import explain
 from registry.models import Organization
-from registry.refusals import explain
 from registry.resources import OrganizationResource
 from tests.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
-FILE = Path(__file__).parent / "data" / "organizations.xlsx"
+FILE = Path(__file__).resolve().parents[2] / "registry" / "data" / "organizations.xlsx"
 IMPORT_URL = reverse("admin:registry_organization_import")
 PROCESS_URL = reverse("admin:registry_organization_process_import")
 
@@ -142,7 +142,10 @@ def raw_texts(text):
 
 def test_a_batched_import_two_imports_clash_in_says_so_and_writes_nothing(monkeypatch, caplog):
     clash_before_writing(monkeypatch)
-    with translation.override("en"), caplog.at_level(logging.WARNING, "registry.refusals"):
+    with (
+        translation.override("en"),
+        caplog.at_level(logging.WARNING, "config.spreadsheets.refusals"),
+    ):
         result = OrganizationResource().import_data(XLSX().create_dataset(FILE.read_bytes()))
     assert [str(error.error) for error in result.base_errors] == [CONCURRENT]
     assert Organization.objects.count() == 0
@@ -181,7 +184,10 @@ def clash_on_each_row(monkeypatch):
 
 def test_a_row_by_row_import_stops_at_the_first_refusal_and_says_so(monkeypatch, caplog):
     saved = clash_on_each_row(monkeypatch)
-    with translation.override("en"), caplog.at_level(logging.WARNING, "registry.refusals"):
+    with (
+        translation.override("en"),
+        caplog.at_level(logging.WARNING, "config.spreadsheets.refusals"),
+    ):
         result = OrganizationResource().import_data(XLSX().create_dataset(FILE.read_bytes()))
     assert [str(error.error) for error in result.base_errors] == [CONCURRENT]
     assert result.row_errors() == []

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from registry.forms import ConcurrentEditForm
+from config.forms import ConcurrentEditForm
 from registry.models import Organization, OrganizationKind, Region
 from tests.factories import OrganizationFactory, PersonFactory, valid_iin
 from tests.pages import resubmitted

@@ -8,7 +8,7 @@ import pytest
 import tablib
 from django.utils import translation
 
-from registry.formats import CSV, XLSX, escape_formula, unescape_formula
+from config.spreadsheets.formats import CSV, XLSX, escape_formula, unescape_formula
 from registry.models import Organization
 from registry.resources import OrganizationResource
 from tests.factories import OrganizationFactory

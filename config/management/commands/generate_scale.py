@@ -17,9 +17,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from psycopg.copy import QueuedLibpqWriter
 
+from config.spreadsheets.bulk import record_history_in_bulk
 from memoranda.models import Commitment, Indicator, Memorandum, MemorandumKind, Party
 from quotas.models import EmploymentMeasure, Person, Placement, Quota, QuotaCategory
-from registry.bulk import record_history_in_bulk
 from registry.models import (
     District,
     LegalForm,

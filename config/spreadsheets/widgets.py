@@ -1,0 +1,239 @@
+"""Import widgets that read cells the way staff fill spreadsheets, and say clearly what is wrong.
+
+Every failure is a ValueError with a message for the user: django-import-export turns only
+ValueError into a per-row, per-column error; anything else would abort the whole import.
+"""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+from import_export import widgets
+
+from registry.models import normalize_for_search
+
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y", "%d/%m/%Y")
+EXPORT_LANGUAGE = "ru"
+
+
+def is_blank(value):
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def cell_text(value):
+    """A cell as text; whole floats (how Excel stores typed numbers) lose their `.0`."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return str(int(value))
+    return str(value).strip()
+
+
+class TextWidget(widgets.CharWidget):
+    def clean(self, value, row=None, **kwargs):
+        return "" if is_blank(value) else cell_text(value)
+
+    def render(self, value, obj=None, **kwargs):
+        return value or ""
+
+
+class IdentifierWidget(widgets.Widget):
+    """A BIN/IIN; a spreadsheet that stored it as a number lost its leading zeros: restore them."""
+
+    def clean(self, value, row=None, **kwargs):
+        if is_blank(value):
+            return ""
+        text = cell_text(value).replace(" ", "").replace("\xa0", "")
+        if text.endswith(".0") and text[:-2].isdigit():
+            text = text[:-2]
+        if text.isdigit() and len(text) < 12:
+            text = text.zfill(12)
+        return text
+
+    def render(self, value, obj=None, **kwargs):
+        return value or ""
+
+
+class DateWidget(widgets.Widget):
+    """Dates as dd.mm.yyyy, ISO, a spreadsheet date cell, or an Excel day number."""
+
+    reads_cell_only = True
+
+    def clean(self, value, row=None, **kwargs):
+        if is_blank(value):
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if 1 <= value < 2958466:
+                return EXCEL_EPOCH + datetime.timedelta(days=int(value))
+            raise ValueError(_("%(value)s is not a date.") % {"value": value})
+        text = cell_text(value)
+        if " " in text:
+            text = text.split(" ", 1)[0]
+        for date_format in DATE_FORMATS:
+            try:
+                return datetime.datetime.strptime(text, date_format).date()
+            except ValueError:
+                continue
+        raise ValueError(
+            _("“%(value)s” is not a valid date: write it as dd.mm.yyyy, e.g. 25.11.2026.")
+            % {"value": text}
+        )
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return "" if not kwargs.get("force_native_type") else None
+        if kwargs.get("force_native_type"):
+            return value
+        return value.strftime("%d.%m.%Y")
+
+
+class CountWidget(widgets.Widget):
+    """A whole non-negative number; spaces as thousands separators are fine."""
+
+    reads_cell_only = True
+
+    def clean(self, value, row=None, **kwargs):
+        if is_blank(value):
+            return None
+        text = cell_text(value).replace(" ", "").replace("\xa0", "").replace(",", ".")
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(_("“%(value)s” is not a number.") % {"value": text}) from None
+        if number != number.to_integral_value():
+            raise ValueError(_("“%(value)s” is not a whole number.") % {"value": text})
+        if number < 0:
+            raise ValueError(_("“%(value)s” cannot be negative.") % {"value": text})
+        return int(number)
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return None if kwargs.get("force_native_type") else ""
+        return value if kwargs.get("force_native_type") else str(value)
+
+
+class ChoiceWidget(widgets.Widget):
+    """A TextChoices value given by its code, its label in any language, or an alias."""
+
+    reads_cell_only = True
+
+    def __init__(self, choices, aliases=None, **kwargs):
+        super().__init__(**kwargs)
+        self.choices = choices
+        self.lookup = {normalize_for_search(alias): code for alias, code in (aliases or {}).items()}
+        for code, label in choices.choices:
+            self.lookup[normalize_for_search(code)] = code
+            for language in ("ru", "kk", "en"):
+                with translation.override(language):
+                    self.lookup[normalize_for_search(str(label))] = code
+
+    def clean(self, value, row=None, **kwargs):
+        if is_blank(value):
+            return ""
+        code = self.lookup.get(normalize_for_search(cell_text(value)))
+        if code is None:
+            with translation.override(translation.get_language()):
+                allowed = ", ".join(str(label) for label in self.choices.labels)
+            raise ValueError(
+                _("Unknown value “%(value)s”; expected one of: %(allowed)s.")
+                % {"value": cell_text(value), "allowed": allowed}
+            )
+        return code
+
+    def render(self, value, obj=None, **kwargs):
+        if not value:
+            return ""
+        with translation.override(EXPORT_LANGUAGE):
+            return str(self.choices(value).label)
+
+
+class ReferenceWidget(widgets.ForeignKeyWidget):
+    """A reference row given by any of its codes or names, in either language, any case.
+
+    The whole table is read once per import: reference tables are small, files are not.
+    """
+
+    # What a cell means depends on that cell alone, so a bulk import may remember it.
+    reads_cell_only = True
+
+    def __init__(self, model, match_fields, render_field, message, **kwargs):
+        super().__init__(model, field=render_field, **kwargs)
+        self.match_fields = match_fields
+        self.message = message
+        self._index = None
+
+    def index_key(self, instance, value):
+        return normalize_for_search(value)
+
+    def build_index(self):
+        index = {}
+        for instance in self.model.objects.all():
+            for field in self.match_fields:
+                value = getattr(instance, field)
+                if value:
+                    index.setdefault(self.index_key(instance, value), instance)
+        return index
+
+    def lookup(self, value, row):
+        if self._index is None:
+            self._index = self.build_index()
+        return self._index.get(normalize_for_search(cell_text(value)))
+
+    def clean(self, value, row=None, **kwargs):
+        if is_blank(value):
+            return None
+        instance = self.lookup(value, row)
+        if instance is None:
+            raise ValueError(self.message % {"value": cell_text(value)})
+        return instance
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return getattr(value, self.field)
+
+
+class VisibleRecordsMixin:
+    """A widget that finds stored records finds only those the importing user may see.
+
+    The resource hands the user over before the first row (`limit_to`); a record outside the
+    user's regions is then answered exactly as a missing one, so a file learns nothing about it.
+    """
+
+    user = None
+
+    def limit_to(self, user):
+        self.user = user
+
+    def records(self):
+        records = self.model.objects.all()
+        return records if self.user is None else records.visible_to(self.user)
+
+
+class IdentifiedWidget(VisibleRecordsMixin, widgets.ForeignKeyWidget):
+    """A registered record named by its BIN or IIN, as a spreadsheet may have mangled it."""
+
+    def __init__(self, model, field, missing, invalid, unknown, **kwargs):
+        super().__init__(model, field=field, **kwargs)
+        self.identifier = IdentifierWidget()
+        self.messages = {"missing": missing, "invalid": invalid, "unknown": unknown}
+
+    def clean(self, value, row=None, **kwargs):
+        from registry.validators import identifier_error
+
+        number = self.identifier.clean(value)
+        if not number:
+            raise ValueError(self.messages["missing"])
+        error = identifier_error(number)
+        if error:
+            raise ValueError(self.messages["invalid"] % {"value": number, "reason": error})
+        instance = self.records().filter(**{self.field: number}).first()
+        if instance is None:
+            raise ValueError(self.messages["unknown"] % {"value": number})
+        return instance
