@@ -2,13 +2,17 @@ from django.apps import AppConfig
 
 # Imported as a module: a class imported by name would count as a second default config.
 from django.contrib.admin import apps as admin_apps
+from django.utils.translation import gettext_lazy as _
 
 
 class ConfigConfig(AppConfig):
-    """The project's own app: templates, static files and the admin site."""
+    """The project's own app: templates, static files, the admin site, and what imports
+    remember (column mappings)."""
 
     name = "config"
     default = True
+    # Its models are what imports remember.
+    verbose_name = _("Spreadsheet imports")
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
