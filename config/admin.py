@@ -1,5 +1,7 @@
 """The admin every page of the product builds on: regions, history, spreadsheets, bounds."""
 
+import copy
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -8,11 +10,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection, router, transaction
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.template.defaultfilters import filesizeformat
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
@@ -28,10 +32,12 @@ from .forms import (
     ConcurrentEditInlineForm,
     with_version_field,
 )
+from .models import ColumnMapping, import_key
 from .spreadsheets.formats import FORMATS, SpreadsheetError
+from .spreadsheets.mapping import ColumnMappingForm, find_columns, fitting, mapping_needed
 from .spreadsheets.refusals import refusal, refused_result
 from .spreadsheets.resources import ImportFileError
-from .spreadsheets.uploads import discard_upload, remove_stale_uploads, take_upload
+from .spreadsheets.uploads import discard_upload, read_upload, remove_stale_uploads, take_upload
 
 
 class LimitedImportForm(ImportForm):
@@ -249,18 +255,207 @@ class BaseAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
         else:
             super().add_data_read_fail_error_to_form(form, error)
 
+    mapping_template_name = "admin/import_export/import_mapping.html"
+
+    def get_urls(self):
+        # Before the defaults, or the admin's catch-all object URL would swallow it.
+        return [
+            path(
+                "import/mapping/",
+                self.admin_site.admin_view(self.import_mapping_view),
+                name="{}_{}_import_mapping".format(*self.get_model_info()),
+            ),
+            *super().get_urls(),
+        ]
+
     def import_action(self, request, **kwargs):
         response = None
         try:
             response = super().import_action(request, **kwargs)
+            context = getattr(response, "context_data", None) or {}
+            needed = mapping_needed(context.get("result"))
+            if needed is not None:
+                form = context["form"]
+                template, found = self.preview_with_mapping(
+                    request,
+                    form,
+                    self.create_confirm_form(request, import_form=form),
+                    needed,
+                    form.cleaned_data["import_file"].name,
+                    **kwargs,
+                )
+                response.template_name = template
+                context.update(found)
             return response
         finally:
             # A preview that offers no confirmation (or failed) leaves nothing to confirm: its
-            # upload goes now instead of waiting in the shared storage.
+            # upload goes now instead of waiting in the shared storage. One waiting for its
+            # columns to be mapped stays.
             context = getattr(response, "context_data", None) or {}
-            if not context.get("confirm_form"):
+            if not context.get("confirm_form") and not context.get("mapping_form"):
                 upload = request.FILES.get("import_file")
                 discard_upload(getattr(upload, "tmp_storage_name", None))
+
+    def preview_with_mapping(self, request, form, confirm_form, needed, file_name, **kwargs):
+        """What follows a dry run refused for want of a mapping: the preview with the mapping
+        remembered for the file's headers, or else the mapping step. (template, context)"""
+        job = needed.job
+        saved = ColumnMapping.objects.for_file(type(job.resource), job.header.names)
+        if saved is not None:
+            mapping, values = fitting(saved, job.resource, job.header.names)
+            result = self.dry_run(
+                request, form, job.workbook, file_name, mapping=mapping, values=values, **kwargs
+            )
+            if mapping_needed(result) is None:
+                result.column_mapping = saved
+                context = {"result": result}
+                if not result.has_errors() and not result.has_validation_errors():
+                    context["confirm_form"] = confirm_form
+                return self.import_template_name, context
+            # The import changed since the mapping was saved: the step, with its choices.
+            needed = mapping_needed(result)
+        return self.mapping_template_name, self.mapping_step_context(
+            confirm_form, needed.job, needed.missing, saved
+        )
+
+    def dry_run(self, request, form, workbook, file_name, **kwargs):
+        """The preview's dry run of a read file, as import-export's upload makes it."""
+        resource_kwargs = self.get_import_resource_kwargs(request, form=form)
+        resource = self.choose_import_resource_class(form, request)(**resource_kwargs)
+        return resource.import_data(
+            workbook,
+            dry_run=True,
+            raise_errors=False,
+            file_name=file_name,
+            user=request.user,
+            **self.get_import_data_kwargs(request=request, form=form, **kwargs),
+        )
+
+    def mapping_step_context(self, confirm_form, job, missing, saved, mapping_form=None):
+        return {
+            "result": None,
+            "mapping_form": mapping_form
+            or ColumnMappingForm(job=job, missing=missing, saved=saved),
+            # The upload and the import form's choices (a quota file's year and category),
+            # carried through the step to the preview and its confirmation.
+            "carried_form": confirm_form,
+            "file": job.describe(),
+            "saved_mapping": saved,
+        }
+
+    @method_decorator(require_POST)
+    def import_mapping_view(self, request, **kwargs):
+        """The mapping step's post: the mapping checked, remembered for files with the same
+        headers, and the upload previewed with it. Posted from a preview without a mapping, the
+        step again for that upload, with the choices remembered."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        confirm_form = self.create_confirm_form(request)
+        data = None
+        if confirm_form.is_valid() and self.names_an_import(confirm_form, request):
+            data = read_upload(confirm_form.cleaned_data["import_file_name"])
+        if data is None:
+            return self.upload_gone(request)
+        name = confirm_form.cleaned_data["import_file_name"]
+        file_format = self.get_import_formats()[int(confirm_form.cleaned_data["format"])]
+        resource_kwargs = self.get_import_resource_kwargs(request, form=confirm_form)
+        resource = self.choose_import_resource_class(confirm_form, request)(**resource_kwargs)
+        sheet = self.get_import_data_kwargs(request=request, form=confirm_form).get("sheet")
+        try:
+            workbook = file_format(encoding=self.from_encoding).create_dataset(data)
+            job, missing = find_columns(resource, workbook, sheet)
+        except (SpreadsheetError, ImportFileError) as error:
+            # Read with another format or sheet than its preview's: nothing to map.
+            discard_upload(name)
+            messages.error(request, str(error))
+            return self.import_page_redirect()
+        saved = ColumnMapping.objects.for_file(type(resource), job.header.names)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import"),
+            "opts": self.model._meta,
+        }
+        request.current_app = self.admin_site.name
+        if "map" not in request.POST:
+            context.update(self.mapping_step_context(confirm_form, job, missing, saved))
+            return TemplateResponse(request, [self.mapping_template_name], context)
+        mapping_form = ColumnMappingForm(request.POST, job=job, missing=missing, saved=saved)
+        result = None
+        if mapping_form.is_valid():
+            result = self.dry_run(
+                request,
+                confirm_form,
+                workbook,
+                confirm_form.cleaned_data["original_file_name"],
+                mapping=mapping_form.mapping,
+                values=mapping_form.values,
+                **kwargs,
+            )
+            mapping_form.refuse_bad_values(result)
+        if not mapping_form.is_valid():
+            context.update(
+                self.mapping_step_context(
+                    confirm_form, job, missing, saved, mapping_form=mapping_form
+                )
+            )
+            return TemplateResponse(request, [self.mapping_template_name], context)
+        result.column_mapping = ColumnMapping.objects.remember(
+            type(resource),
+            job.header.names,
+            mapping_form.mapping,
+            mapping_form.values,
+            request.user,
+        )
+        # Below a preview with problems, the upload form again for the corrected file.
+        blank = copy.copy(request)
+        blank.POST = QueryDict()
+        form = self.create_import_form(blank)
+        context.update(
+            {
+                "form": form,
+                "media": self.media + form.media,
+                "fields_list": [
+                    (
+                        resource.get_display_name(),
+                        [field.column_name for field in resource.get_user_visible_fields()],
+                    )
+                ],
+                "import_error_display": self.import_error_display,
+                "result": result,
+            }
+        )
+        if result.has_errors() or result.has_validation_errors():
+            discard_upload(name)
+        else:
+            context["confirm_form"] = confirm_form
+        return TemplateResponse(request, [self.import_template_name], context)
+
+    def names_an_import(self, confirm_form, request):
+        """Whether a posted preview names a format and an import this page offers."""
+        chosen = confirm_form.cleaned_data["format"]
+        resource = confirm_form.cleaned_data.get("resource") or "0"
+        return (
+            chosen.isdigit()
+            and int(chosen) < len(self.get_import_formats())
+            and resource.isdigit()
+            and int(resource) < len(self.get_import_resource_classes(request))
+        )
+
+    def upload_gone(self, request):
+        messages.error(
+            request,
+            _(
+                "This file has already been imported, or its preview expired; upload it "
+                "again to import it."
+            ),
+        )
+        return self.import_page_redirect()
+
+    def import_page_redirect(self):
+        app_label, model_name = self.get_model_info()
+        return HttpResponseRedirect(
+            reverse(f"admin:{app_label}_{model_name}_import", current_app=self.admin_site.name)
+        )
 
     @method_decorator(require_POST)
     def process_import(self, request, **kwargs):
@@ -283,24 +478,27 @@ class BaseAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
         if chosen.isdigit() and int(chosen) < len(formats):
             data = take_upload(confirm_form.cleaned_data["import_file_name"])
         if data is None:
-            messages.error(
-                request,
-                _(
-                    "This file has already been imported, or its preview expired; upload it "
-                    "again to import it."
-                ),
-            )
-            app_label, model_name = self.get_model_info()
-            return HttpResponseRedirect(
-                reverse(f"admin:{app_label}_{model_name}_import", current_app=self.admin_site.name)
-            )
+            return self.upload_gone(request)
         dataset = formats[int(chosen)](encoding=self.from_encoding).create_dataset(data)
         result = self.process_dataset(dataset, confirm_form, request, **kwargs)
         return self.process_result(result, request)
 
     def process_dataset(self, dataset, form, request, **kwargs):
         try:
-            return super().process_dataset(dataset, form, request, **kwargs)
+            result = super().process_dataset(dataset, form, request, **kwargs)
+            needed = mapping_needed(result)
+            if needed is None:
+                return result
+            # Confirmed with the mapping its preview used: the one remembered for its headers.
+            saved = ColumnMapping.objects.for_file(
+                type(needed.job.resource), needed.job.header.names
+            )
+            if saved is None:
+                return result
+            mapping, values = fitting(saved, needed.job.resource, needed.job.header.names)
+            return super().process_dataset(
+                dataset, form, request, mapping=mapping, values=values, **kwargs
+            )
         except DatabaseError as error:
             # Refused as the import's transaction committed (a key checked at commit, a lost
             # connection), after the resource had done its part.
@@ -315,3 +513,82 @@ class ConcurrentEditInlineMixin:
 
     def get_fieldsets(self, request, obj=None):
         return with_version_field(super().get_fieldsets(request, obj))
+
+
+@admin.register(ColumnMapping)
+class ColumnMappingAdmin(SimpleHistoryAdmin):
+    """The mappings users confirmed, for anyone who imports to see; administrators delete one
+    that no longer fits, and the next file with those headers asks again."""
+
+    list_display = ["import_display", "headers_display", "saved_by", "saved_at"]
+    list_select_related = ["saved_by"]
+    fields = [
+        "import_display",
+        "headers_display",
+        "mapping_display",
+        "values_display",
+        "saved_by",
+        "saved_at",
+    ]
+    readonly_fields = fields
+
+    def imports_anything(self, request):
+        user = request.user
+        return user.is_active and (
+            user.is_superuser
+            or any(
+                perm.partition(".")[2].startswith("import_") for perm in user.get_all_permissions()
+            )
+        )
+
+    def has_module_permission(self, request):
+        return self.imports_anything(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self.imports_anything(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("import"), ordering="resource")
+    def import_display(self, mapping):
+        return mapping.import_name()
+
+    @admin.display(description=_("headers"))
+    def headers_display(self, mapping):
+        return ", ".join(f"“{header}”" for header in mapping.headers)
+
+    def field_labels(self, mapping):
+        """The import's fields by name, labelled as its file columns are."""
+        for model_admin in self.admin_site._registry.values():
+            for resource_class in getattr(model_admin, "resource_classes", None) or []:
+                if import_key(resource_class) == mapping.resource:
+                    return {
+                        name: str(field.column_name)
+                        for name, field in resource_class().fields.items()
+                    }
+        return {}
+
+    @admin.display(description=_("columns"))
+    def mapping_display(self, mapping):
+        labels = self.field_labels(mapping)
+        return format_html_join(
+            "",
+            "<div>“{}” → {}</div>",
+            (
+                (header, labels.get(name, name) if name else ColumnMappingForm.DO_NOT_IMPORT)
+                for header, name in mapping.mapping.items()
+            ),
+        )
+
+    @admin.display(description=_("values for the whole file"))
+    def values_display(self, mapping):
+        labels = self.field_labels(mapping)
+        return format_html_join(
+            "",
+            "<div>{}: {}</div>",
+            ((labels.get(name, name), value) for name, value in mapping.values.items()),
+        )

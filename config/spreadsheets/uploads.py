@@ -44,6 +44,18 @@ def take_upload(name):
     return data if remove(storage, path) else None
 
 
+def read_upload(name):
+    """An upload's bytes, left in storage for the confirmation still to come (the mapping
+    step reads it to preview it again); None if it is gone."""
+    if not NAME.fullmatch(name or ""):
+        return None
+    try:
+        with upload_storage().open(f"{FOLDER}/{name}", "rb") as upload:
+            return upload.read()
+    except FileNotFoundError:
+        return None
+
+
 def discard_upload(name):
     """Removes an upload that will not be confirmed: its preview found problems."""
     if name and NAME.fullmatch(name):
