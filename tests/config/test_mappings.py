@@ -11,6 +11,8 @@ import io
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook
@@ -19,7 +21,7 @@ from config.models import ColumnMapping, headers_key
 from config.roles import REGISTRY_EDITOR
 from config.spreadsheets.uploads import FOLDER
 from quotas.models import Quota, QuotaCategory
-from registry.models import Organization, Region
+from registry.models import Organization, OrganizationKind, Region
 from registry.resources import OrganizationResource
 from tests.factories import OrganizationFactory, valid_bin
 from tests.test_access import OWN
@@ -341,6 +343,29 @@ def test_the_quota_form_choices_are_kept_through_the_mapping_step(admin_client):
     quota = Quota.objects.get()
     assert (quota.organization, quota.year, quota.category) == (employer, 2026, category)
     assert (quota.resolution_number, quota.resolution_date) == ("12/3", datetime.date(2026, 1, 20))
+
+
+def test_the_command_uses_the_remembered_mapping_and_says_so(editor, tmp_path, capsys):
+    path = tmp_path / "register.xlsx"
+    path.write_bytes(xlsx([HEADERS, *register([1, 2])]))
+    with pytest.raises(CommandError, match="Nothing was written"):
+        call_command("import_spreadsheet", "organizations", str(path), "--dry-run")
+    advice = capsys.readouterr().err
+    assert f"“{UNKNOWN}”: " in advice and "kind (Вид организации)" in advice
+    assert f'--map "{UNKNOWN}=" --set "kind=VALUE"' in advice
+
+    ColumnMapping.objects.remember(
+        OrganizationResource,
+        HEADERS,
+        {UNKNOWN: ""},
+        {"kind": OrganizationKind.objects.get(code="enterprise").name_ru},
+        editor,
+    )
+    call_command("import_spreadsheet", "organizations", str(path), "--user", "editor")
+    out = capsys.readouterr().out
+    assert "Columns mapped as saved by editor on" in out
+    assert out.strip().splitlines()[-1].startswith("Imported 2 rows in")
+    assert set(Organization.objects.values_list("kind__code", flat=True)) == {"enterprise"}
 
 
 def test_mappings_are_listed_for_importers_and_deleted_by_administrators(client, editor, superuser):
