@@ -14,9 +14,11 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from config import roles
+from config.models import ColumnMapping
 from memoranda.models import CommitmentReport, MemorandumDocument, Reminder
 from quotas.models import PersonalDataExport
 from registry.models import Organization, Region, in_regions_of
+from registry.resources import OrganizationResource
 from tests.factories import (
     CommitmentFactory,
     MemorandumFactory,
@@ -65,6 +67,9 @@ def world(settings, tmp_path, superuser):
     visitor.post(login, {"username": superuser.username, "password": "x"})
     visitor.post(login, {"username": superuser.username, "password": "wrong"})
     PersonalDataExport.objects.create(user=superuser, what="people", row_count=1, unmasked=False)
+    ColumnMapping.objects.remember(
+        OrganizationResource, ["БИН", "Куратор"], {"Куратор": ""}, {"kind": "enterprise"}, superuser
+    )
 
 
 def request_for(user):
