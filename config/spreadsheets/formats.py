@@ -83,8 +83,6 @@ MAX_COMPRESSION_RATIO = 200
 
 def check_workbook_archive(data):
     """Refuse what is not an XLSX workbook, or would unpack to far more than it weighs."""
-    from django.conf import settings
-
     if not data.startswith(ZIP_SIGNATURE):
         if b"\x00" not in data[:4096] and data[:1] != b"\xd0":
             raise SpreadsheetError(
@@ -98,9 +96,16 @@ def check_workbook_archive(data):
         raise SpreadsheetError(_("This is not a readable XLSX file.")) from error
     if not any(entry.filename == "xl/workbook.xml" for entry in entries):
         raise SpreadsheetError(_("This archive is not an XLSX workbook."))
+    check_unpacked_size(entries, len(data))
+
+
+def check_unpacked_size(entries, packed_size):
+    """Refuse an archive (XLSX or ODS) that would unpack to far more than it weighs."""
+    from django.conf import settings
+
     unpacked = sum(entry.file_size for entry in entries)
     if unpacked > settings.IMPORT_MAX_UNPACKED_SIZE or unpacked > MAX_COMPRESSION_RATIO * max(
-        len(data), 1
+        packed_size, 1
     ):
         raise SpreadsheetError(
             _("This workbook unpacks to %(size)d MB, too much to import safely.")
