@@ -33,10 +33,10 @@ from .forms import (
     with_version_field,
 )
 from .models import ColumnMapping, import_key
-from .spreadsheets.formats import FORMATS, SpreadsheetError
+from .spreadsheets.formats import FORMATS, IMPORT_FORMATS, SpreadsheetError
 from .spreadsheets.mapping import ColumnMappingForm, find_columns, fitting, mapping_needed
 from .spreadsheets.refusals import refusal, refused_result
-from .spreadsheets.resources import ImportFileError
+from .spreadsheets.resources import ImportFileError, SpreadsheetResource
 from .spreadsheets.uploads import discard_upload, read_upload, remove_stale_uploads, take_upload
 
 
@@ -175,6 +175,7 @@ class BaseAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
     """What every admin page of the product shares: regions, history, spreadsheets, bounds."""
 
     formats = FORMATS
+    import_formats = IMPORT_FORMATS
     import_form_class = LimitedImportForm
     change_list_template = "admin/change_list_with_reports.html"
     form = ConcurrentEditForm
@@ -185,11 +186,21 @@ class BaseAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
 
+    def get_import_resource_classes(self, request):
+        # Only the product's own resources import; an export-only one, or the resource
+        # import-export would make up for a model without any, is not offered.
+        return [
+            resource
+            for resource in super().get_import_resource_classes(request)
+            if issubclass(resource, SpreadsheetResource)
+        ]
+
     def has_import_permission(self, request):
         # An import adds and changes records: no one imports what the forms would not let them
         # add or change (people, whose form takes the personal-data right, included).
         return (
-            super().has_import_permission(request)
+            bool(self.get_import_resource_classes(request))
+            and super().has_import_permission(request)
             and self.has_add_permission(request)
             and self.has_change_permission(request)
         )

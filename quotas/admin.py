@@ -28,12 +28,14 @@ from .personal_data import PersonalDataAdminMixin, PersonalDataExportMixin
 
 @admin.register(SocialCategory)
 class SocialCategoryAdmin(BaseAdmin):
+    resource_classes = [resources.SocialCategoryResource]
     list_display = ["name_ru", "name_kk", "code"]
     search_fields = ["code", "name_ru", "name_kk"]
 
 
 @admin.register(QuotaCategory)
 class QuotaCategoryAdmin(BaseAdmin):
+    resource_classes = [resources.QuotaCategoryResource]
     list_display = [
         "name_ru",
         "min_percent",
@@ -48,6 +50,7 @@ class QuotaCategoryAdmin(BaseAdmin):
 
 @admin.register(EmploymentMeasure)
 class EmploymentMeasureAdmin(BaseAdmin):
+    resource_classes = [resources.EmploymentMeasureResource]
     list_display = ["name_ru", "name_kk", "code"]
     search_fields = ["code", "name_ru", "name_kk"]
 

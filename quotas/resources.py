@@ -9,7 +9,12 @@ from import_export import fields
 from import_export import widgets as stock_widgets
 
 from config.spreadsheets import widgets
-from config.spreadsheets.resources import SpreadsheetResource, column
+from config.spreadsheets.resources import (
+    NAME_COLUMNS,
+    SpreadsheetResource,
+    column,
+    reference_resource,
+)
 from registry.models import District, Organization, OrganizationKind
 from registry.validators import identifier_error
 from registry.widgets import DistrictWidget, organization_by_bin_widget, region_widget
@@ -25,6 +30,7 @@ from .models import (
     Quota,
     QuotaCategory,
     ReferralSource,
+    Rounding,
     Sex,
     SocialCategory,
     SpecialWorkplace,
@@ -284,6 +290,20 @@ class PersonResource(PersonalDataResource):
 
     masked_columns = {name: (name, None) for name in personal_data.FIELDS}
 
+    # The IIN holds both.
+    columns_filled_otherwise = ("birth_date", "sex")
+    column_synonyms = {
+        "iin": ["ЖСН", "ИИН/ЖСН", "ИИН гражданина"],
+        "full_name": ["ФИО", "Ф.И.О.", "Фамилия, имя, отчество", "Аты-жөні", "Т.А.Ә."],
+        "birth_date": ["Дата рождения", "Туған күні"],
+        "sex": ["Пол", "Жынысы"],
+        "disability_group": ["Группа инвалидности", "Мүгедектік тобы", "Группа"],
+        "impairment": ["Вид нарушения", "Нозология", "Бұзылу түрі"],
+        "social_categories": ["Категория", "Категории населения", "Әлеуметтік санаты"],
+        "region": ["Область", "Облыс", "Регион"],
+        "district": ["Район", "Аудан"],
+    }
+
     class Meta(SpreadsheetResource.Meta):
         model = Person
         import_id_fields = ["iin"]
@@ -405,6 +425,17 @@ class PlacementResource(PersonalDataResource):
 
     masked_columns = {"person": ("iin", "iin")}
 
+    column_synonyms = {
+        "person": ["ИИН", "ЖСН", "ИИН работника", "ИИН трудоустроенного"],
+        "organization": ["БИН", "БСН", "БИН работодателя", "Жұмыс берушінің БСН"],
+        "measure": ["Мера", "Мера содействия занятости", "Шара", "Қамту шарасы"],
+        "position": ["Должность", "Лауазымы", "Профессия"],
+        "start_on": ["Дата трудоустройства", "Дата приёма на работу", "Жұмысқа орналасқан күні"],
+        "end_on": ["Дата увольнения", "Дата окончания", "Жұмыстан шыққан күні"],
+        "person_name": ["ФИО", "Ф.И.О.", "Аты-жөні"],
+        "salary": ["Заработная плата", "Зарплата", "Жалақы"],
+    }
+
     class Meta(SpreadsheetResource.Meta):
         model = Placement
         import_id_fields = ["person", "organization", "start_on"]
@@ -457,6 +488,14 @@ class SpecialWorkplaceResource(SpreadsheetResource):
     funding = column("funding", gettext_lazy("Funding"), widgets.ChoiceWidget(Funding))
     subsidy_amount = column("subsidy_amount", gettext_lazy("State subsidy, KZT"), NumberWidget())
 
+    column_synonyms = {
+        "organization": ["БИН", "БСН", "БИН работодателя"],
+        "position": ["Должность", "Рабочее место", "Лауазымы"],
+        "created_on": ["Дата создания", "Дата оборудования", "Құрылған күні"],
+        "funding": ["Источник финансирования", "Қаржыландыру көзі"],
+        "subsidy_amount": ["Сумма субсидии", "Субсидия, тенге", "Субсидия сомасы"],
+    }
+
     class Meta(SpreadsheetResource.Meta):
         model = SpecialWorkplace
         import_id_fields = ["organization", "position", "created_on"]
@@ -469,5 +508,57 @@ class SpecialWorkplaceResource(SpreadsheetResource):
             "created_on",
             "funding",
             "subsidy_amount",
+        ]
+        export_order = fields
+
+
+SocialCategoryResource = reference_resource(
+    SocialCategory, "code", [("code", gettext_lazy("Code")), *NAME_COLUMNS]
+)
+EmploymentMeasureResource = reference_resource(
+    EmploymentMeasure, "code", [("code", gettext_lazy("Code")), *NAME_COLUMNS]
+)
+
+
+class QuotaCategoryResource(SpreadsheetResource):
+    """Quota categories as the akimats' rules set them: percentages, thresholds, rounding."""
+
+    code = column("code", gettext_lazy("Code"), widgets.TextWidget())
+    name_ru = column("name_ru", gettext_lazy("Name (Russian)"), widgets.TextWidget())
+    name_kk = column("name_kk", gettext_lazy("Name (Kazakh)"), widgets.TextWidget())
+    social_category = column(
+        "social_category",
+        gettext_lazy("People it is for"),
+        reference(SocialCategory, gettext_lazy("Unknown social category “%(value)s”.")),
+    )
+    min_percent = column("min_percent", gettext_lazy("Lowest percentage"), NumberWidget())
+    max_percent = column("max_percent", gettext_lazy("Highest percentage"), NumberWidget())
+    min_headcount = column(
+        "min_headcount", gettext_lazy("Lowest list headcount"), widgets.CountWidget()
+    )
+    excludes_hazardous = column(
+        "excludes_hazardous",
+        gettext_lazy("Heavy and hazardous workplaces excluded"),
+        widgets.YesNoWidget(),
+    )
+    max_disabled_share = column(
+        "max_disabled_share", gettext_lazy("Highest share of disabled staff, %"), NumberWidget()
+    )
+    rounding = column("rounding", gettext_lazy("Rounding"), widgets.ChoiceWidget(Rounding))
+
+    class Meta(SpreadsheetResource.Meta):
+        model = QuotaCategory
+        import_id_fields = ["code"]
+        fields = [
+            "code",
+            "name_ru",
+            "name_kk",
+            "social_category",
+            "min_percent",
+            "max_percent",
+            "min_headcount",
+            "excludes_hazardous",
+            "max_disabled_share",
+            "rounding",
         ]
         export_order = fields

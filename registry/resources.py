@@ -3,7 +3,12 @@
 from django.utils.translation import gettext_lazy
 
 from config.spreadsheets import widgets
-from config.spreadsheets.resources import SpreadsheetResource, column, reference_resource
+from config.spreadsheets.resources import (
+    NAME_COLUMNS,
+    SpreadsheetResource,
+    column,
+    reference_resource,
+)
 
 from .models import District, LegalForm, OkedSection, Organization, OrganizationKind, Region
 from .widgets import DistrictWidget, region_widget
@@ -70,13 +75,30 @@ class OrganizationResource(SpreadsheetResource):
     liquidated_on = column("liquidated_on", gettext_lazy("Liquidated on"), widgets.DateWidget())
     notes = column("notes", gettext_lazy("Notes"), widgets.TextWidget())
 
+    # Headers as registers, statistics extracts and akimat lists write them, in both languages.
     column_synonyms = {
-        "bin": ["БИН/БСН", "ИИН/БИН", "бин организации"],
-        "name_ru": ["Наименование", "Наименование организации", "Атауы"],
-        "legal_form": ["ОПФ"],
-        "region": ["Область", "Облыс"],
-        "district": ["Район", "Аудан"],
-        "headcount": ["Численность", "Списочная численность работников", "Саны"],
+        "bin": ["БСН", "БИН/БСН", "ИИН/БИН", "БИН организации", "Ұйымның БСН"],
+        "name_ru": ["Наименование", "Наименование организации", "Полное наименование"],
+        "name_kk": ["Ұйымның атауы", "Атауы", "Наименование на казахском языке"],
+        "short_name": ["Краткое наименование", "Қысқаша атауы"],
+        "legal_form": ["ОПФ", "Организационно-правовая форма", "Ұйымдық-құқықтық нысаны"],
+        "kind": ["Тип организации", "Категория организации"],
+        "region": ["Область", "Облыс", "Регион", "Өңір"],
+        "district": ["Район", "Аудан", "Район (город)"],
+        "settlement": ["Населённый пункт", "Елді мекен"],
+        "address": ["Мекенжайы", "Адрес организации", "Юридический адрес", "Заңды мекенжайы"],
+        "oked": ["Код ОКЭД", "ЭҚЖЖ", "ЭҚЖЖ коды"],
+        "headcount": [
+            "Численность",
+            "Численность работников",
+            "Списочная численность работников",
+            "Жұмыскерлер саны",
+            "Қызметкерлер саны",
+        ],
+        "headcount_date": ["Дата численности", "Численность на дату", "Саны қай күнге"],
+        "contact_person": ["Контактное лицо", "Байланыс тұлғасы"],
+        "phone": ["Телефон", "Телефоны", "Байланыс телефоны"],
+        "email": ["Электронная почта", "Эл. почта", "Электрондық пошта"],
     }
 
     class Meta(SpreadsheetResource.Meta):
@@ -121,10 +143,6 @@ class OrganizationResource(SpreadsheetResource):
             row[status] = Organization.Status.ACTIVE
 
 
-NAME_COLUMNS = [
-    ("name_ru", gettext_lazy("Name (Russian)")),
-    ("name_kk", gettext_lazy("Name (Kazakh)")),
-]
 RegionResource = reference_resource(
     Region, "kato", [("kato", gettext_lazy("KATO code")), *NAME_COLUMNS]
 )

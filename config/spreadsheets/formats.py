@@ -228,4 +228,24 @@ class XLSX(base_formats.XLSX):
         return value
 
 
+class WorkbookMixin:
+    """An upload read by what its bytes are, whichever format was chosen, into the pipeline's
+    Workbook: every sheet, each row with its line."""
+
+    def create_dataset(self, in_stream, **kwargs):
+        from .pipeline import Workbook
+
+        return Workbook.read(in_stream)
+
+
+class WorkbookXLSX(WorkbookMixin, XLSX):
+    pass
+
+
+class WorkbookCSV(WorkbookMixin, CSV):
+    pass
+
+
 FORMATS = [XLSX, CSV]
+# What the admin's import page reads uploads with: the same choices, through the pipeline.
+IMPORT_FORMATS = [WorkbookXLSX, WorkbookCSV]

@@ -4,11 +4,12 @@ the importing user, the user's regions in every lookup, and the batched path for
 import time
 
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import DatabaseError, transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields, resources
 from import_export.results import RowResult
 from import_export.widgets import ManyToManyWidget
@@ -18,13 +19,10 @@ from registry.models import normalize_for_search as normalize
 
 from . import widgets
 from .bulk import AnyOf, BulkWriter, RememberingCleaner
+from .pipeline import ImportFileError, SpreadsheetImport, Workbook
 from .refusals import explain, refusal, refused_result
 
 IGNORED_COLUMNS = {"", "№", "no", "n", "#", "п/п", "№ п/п"}
-
-
-class ImportFileError(ValueError):
-    """The file as a whole cannot be imported (unknown or missing columns); shown as is."""
 
 
 class SpreadsheetResource(resources.ModelResource):
@@ -35,6 +33,8 @@ class SpreadsheetResource(resources.ModelResource):
     """
 
     column_synonyms = {}
+    # Required fields a file may leave out because the resource fills them (from the key, say).
+    columns_filled_otherwise = ()
     # Called as progress(rows_done, rows_total) while a file is imported, e.g. by a command.
     progress = None
     # Whether import_data takes the batched path, bulk_import, from the admin, a command or the
@@ -50,7 +50,43 @@ class SpreadsheetResource(resources.ModelResource):
         clean_model_instances = True
         use_transactions = True
 
-    def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs):
+    # The import under way, when it came as a file: its stages' findings and its rows' lines.
+    import_job = None
+
+    def import_data(
+        self,
+        dataset,
+        dry_run=False,
+        raise_errors=False,
+        sheet=None,
+        mapping=None,
+        values=None,
+        **kwargs,
+    ):
+        """Import a file read into a Workbook through the pipeline's stages (sheet, header,
+        columns, rows with their lines), or a dataset whose headers are already the columns'."""
+        if isinstance(dataset, Workbook):
+            self.import_job = SpreadsheetImport(
+                self, dataset, sheet=sheet, mapping=mapping or {}, values=values or {}
+            )
+            try:
+                dataset = self.import_job.dataset()
+            except ImportFileError as error:
+                if raise_errors:
+                    raise
+                result = self.get_result_class()()
+                result.append_base_error(self.get_error_result_class()(error))
+                result.problems, result.seconds, result.file = [], 0.0, self.import_job.describe()
+                return result
+        result = self.import_rows(dataset, dry_run, raise_errors, **kwargs)
+        result.file = self.import_job.describe() if self.import_job is not None else {}
+        return result
+
+    def line_of(self, number):
+        """The spreadsheet line of the dataset's row `number` (1-based; line 1 the header)."""
+        return number + 1 if self.import_job is None else self.import_job.line(number)
+
+    def import_rows(self, dataset, dry_run, raise_errors, **kwargs):
         if self.imports_in_batches:
             return self.bulk_import(
                 dataset,
@@ -78,6 +114,8 @@ class SpreadsheetResource(resources.ModelResource):
 
     def before_import(self, dataset, **kwargs):
         self.started = time.monotonic()
+        # Each key with the dataset row that had it first: a key repeated in a file is refused.
+        self.seen_keys = {}
         self.rows_total = len(dataset)
         user = kwargs.get("user")
         # None: every region; a user importing from the admin is held to their regions, both in
@@ -133,10 +171,38 @@ class SpreadsheetResource(resources.ModelResource):
                 _("Required columns are missing: %(missing)s.") % {"missing": ", ".join(missing)}
             )
 
+    def repeated_key_message(self, first_number):
+        """A row whose key an earlier row of the file has: both lines named, whichever path."""
+        key = ", ".join(str(self.fields[name].column_name) for name in self.get_import_id_fields())
+        return _(
+            "Line %(line)d has the same %(key)s: each row of the file must be a different record."
+        ) % {"line": self.line_of(first_number), "key": key}
+
+    def row_key(self, row):
+        """A row's key as its key columns read, or None if one cannot be read."""
+        key = []
+        for name in self.get_import_id_fields():
+            try:
+                value = self.fields[name].clean(row)
+            except ValueError:
+                return None
+            if isinstance(value, Model):
+                # A record by its key; one new to this file by the instance its widget keeps.
+                value = value.pk if value.pk is not None else id(value)
+            key.append(value)
+        return tuple(key)
+
     def import_instance(self, instance, row, **kwargs):
         # Many-to-many cells are saved after the row; read them now so a bad one is reported
         # with its column like any other cell instead of aborting the import.
         errors = {}
+        number = kwargs.get("row_number")
+        key = self.row_key(row) if number is not None else None
+        if key is not None:
+            first = self.seen_keys.setdefault(key, number)
+            if first != number:
+                attribute = self.fields[self.get_import_id_fields()[0]].attribute
+                errors[attribute] = [self.repeated_key_message(first)]
         for field in self.get_import_fields():
             if isinstance(field.widget, ManyToManyWidget) and field.column_name in row:
                 try:
@@ -254,7 +320,6 @@ class SpreadsheetResource(resources.ModelResource):
             if file_name
             else _("Imported"),
         )
-        self.seen_keys = {}
         self.preview_limit = self.preview_rows if dry_run else 0
         rows = len(dataset)
         try:
@@ -365,7 +430,7 @@ class SpreadsheetResource(resources.ModelResource):
                     changed = True
             if key is not None and key in self.seen_keys:
                 errors.setdefault(key_fields[0].attribute, []).append(
-                    _("The same key is on line %(line)d too.") % {"line": self.seen_keys[key] + 1}
+                    self.repeated_key_message(self.seen_keys[key])
                 )
             self.seen_keys.setdefault(key, number)
             if key in taken:
@@ -565,14 +630,26 @@ class SpreadsheetResource(resources.ModelResource):
                 for message in messages:
                     problems.append(
                         {
-                            # Line 1 of the file is the header row.
-                            "line": invalid.number + 1,
+                            "line": self.line_of(invalid.number),
                             "column": str(column),
                             "value": "" if value in (None, "---") else value,
-                            "message": message,
+                            "message": self.plain_message(attribute, message),
                         }
                     )
         return problems
+
+    def plain_message(self, attribute, message):
+        """Django's "This field cannot be null/blank" said as what to do about an empty cell."""
+        try:
+            model_field = self._meta.model._meta.get_field(attribute)
+        except FieldDoesNotExist:
+            return message
+        empty = {str(model_field.error_messages.get(code, "")) for code in ("null", "blank")}
+        if str(message) in empty:
+            return _("The cell is empty: fill in the %(what)s.") % {
+                "what": model_field.verbose_name
+            }
+        return message
 
 
 def column(attribute, name, widget):
@@ -596,3 +673,9 @@ def reference_resource(reference_model, key, columns):
     return type(
         f"{reference_model.__name__}Resource", (SpreadsheetResource,), {**declared, "Meta": meta}
     )
+
+
+NAME_COLUMNS = [
+    ("name_ru", gettext_lazy("Name (Russian)")),
+    ("name_kk", gettext_lazy("Name (Kazakh)")),
+]

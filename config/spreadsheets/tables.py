@@ -134,7 +134,8 @@ def read_tables(data, file_format=None):
 
 def read_csv(data):
     # Checked before decoding: binary bytes might not decode, and would be called bad text.
-    if b"\x00" in data:
+    # A zip archive that is no workbook we know (or a broken one) is not text either.
+    if b"\x00" in data or data.startswith(ZIP_SIGNATURE):
         raise SpreadsheetError(str(NOT_A_SPREADSHEET))
     text = decode_text(data)
     if not text.strip():

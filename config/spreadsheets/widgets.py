@@ -40,15 +40,24 @@ class TextWidget(widgets.CharWidget):
 
 
 class IdentifierWidget(widgets.Widget):
-    """A BIN/IIN; a spreadsheet that stored it as a number lost its leading zeros: restore them."""
+    """A BIN/IIN; a spreadsheet that stored it as a number lost its leading zeros: restore them.
+
+    A number cell gets its zeros back whatever its length. A text cell does only when one or two
+    are missing, as in a CSV saved from a sheet that had made the BIN a number (BINs and IINs
+    start with a year, so at most two leading zeros); a shorter text is a mistake to report, not
+    a number to pad.
+    """
+
+    LOST_ZEROS = 2
 
     def clean(self, value, row=None, **kwargs):
         if is_blank(value):
             return ""
+        number = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
         text = cell_text(value).replace(" ", "").replace("\xa0", "")
         if text.endswith(".0") and text[:-2].isdigit():
             text = text[:-2]
-        if text.isdigit() and len(text) < 12:
+        if text.isdigit() and (number or len(text) >= 12 - self.LOST_ZEROS) and len(text) < 12:
             text = text.zfill(12)
         return text
 
@@ -116,6 +125,46 @@ class CountWidget(widgets.Widget):
         if value is None:
             return None if kwargs.get("force_native_type") else ""
         return value if kwargs.get("force_native_type") else str(value)
+
+
+class YesNoWidget(widgets.Widget):
+    """Yes or no as staff write it, in any of the product's languages."""
+
+    reads_cell_only = True
+    WORDS = {
+        "да": True,
+        "иә": True,
+        "ия": True,
+        "yes": True,
+        "true": True,
+        "1": True,
+        "+": True,
+        "нет": False,
+        "жоқ": False,
+        "no": False,
+        "false": False,
+        "0": False,
+        "-": False,
+    }
+
+    def clean(self, value, row=None, **kwargs):
+        if is_blank(value):
+            return False
+        if isinstance(value, bool):
+            return value
+        answer = self.WORDS.get(normalize_for_search(cell_text(value)))
+        if answer is None:
+            raise ValueError(
+                _("“%(value)s” is neither yes nor no: write да or нет.")
+                % {"value": cell_text(value)}
+            )
+        return answer
+
+    def render(self, value, obj=None, **kwargs):
+        if kwargs.get("force_native_type"):
+            return bool(value)
+        with translation.override(EXPORT_LANGUAGE):
+            return _("yes") if value else _("no")
 
 
 class ChoiceWidget(widgets.Widget):

@@ -456,7 +456,9 @@ def test_bulk_path_refuses_a_key_twice_in_one_file():
     with translation.override("ru"):
         result = OrganizationResource().bulk_import(read(doubled, CSV))
     assert [p["line"] for p in result.problems] == [5]
-    assert result.problems[0]["message"] == "Тот же ключ встречается и в строке 2."
+    assert result.problems[0]["message"] == (
+        "В строке 2 те же значения (БИН): каждая строка файла должна описывать отдельную запись."
+    )
     assert Organization.objects.count() == 0
 
 

@@ -1,0 +1,283 @@
+"""An import in stages, as files arrive from offices that did not write them for us.
+
+read the tables (every sheet, each row with its own line) → choose the sheet and find its header
+row under any title block → match the columns (synonyms, fuzzy, a mapping the user confirmed) →
+leave out blank and total rows → the rows the resource then cleans, validates and writes.
+
+One `SpreadsheetImport` holds everything one import found and chose; the resource asks it for
+a row's line when it reports a problem.
+"""
+
+from dataclasses import dataclass, field
+
+import tablib
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from .widgets import is_blank
+
+# Cells named in a message about a whole column: enough to find them, not a wall of text.
+CELLS_NAMED = 5
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be imported (no header, unknown or missing columns); the
+    message is shown to the user as is."""
+
+
+class MappingNeeded(ImportFileError):
+    """Columns the import cannot place, or required fields no column feeds: the user says
+    which field each column is, or gives a value for the whole file (the admin's mapping step,
+    the command's --map and --set). `job` holds the header and the suggestions."""
+
+    def __init__(self, message, job, unknown, missing):
+        super().__init__(message)
+        self.job, self.unknown, self.missing = job, unknown, missing
+
+
+@dataclass
+class Workbook:
+    """What an uploaded file reads into: each of its tables, not yet interpreted."""
+
+    tables: list
+
+    @classmethod
+    def read(cls, data, file_format=None):
+        from .tables import read_tables
+
+        return cls(read_tables(data, file_format))
+
+    def __len__(self):
+        # Rows at most, before the header is found: what a progress bar may start from.
+        return sum(len(table.rows) for table in self.tables)
+
+
+@dataclass
+class Skipped:
+    blank: int = 0
+    total: int = 0
+
+    @property
+    def count(self):
+        return self.blank + self.total
+
+
+@dataclass
+class SpreadsheetImport:
+    """One import's file, choices and findings.
+
+    `sheet` names the sheet to read (else the first with a recognisable header); `mapping`
+    gives, by a file's header as written, the field its column feeds ("" to leave it out);
+    `values` gives a field's value for the whole file, as a user would type it in a cell.
+    """
+
+    resource: object
+    workbook: Workbook
+    sheet: str | None = None
+    mapping: dict = field(default_factory=dict)
+    values: dict = field(default_factory=dict)
+    table: object = None
+    header: object = None
+    columns: list = field(default_factory=list)
+    lines: list = field(default_factory=list)
+    skipped: Skipped = field(default_factory=Skipped)
+
+    def vocabulary(self):
+        """Every header each field of the resource may be written as: its column name in each
+        language and the synonyms it declares."""
+        from .headers import Vocabulary
+
+        names = {}
+        for name, resource_field in self.resource.fields.items():
+            if not resource_field.column_name:
+                continue
+            headers = set(self.resource.column_synonyms.get(name, ()))
+            for language, _label in settings.LANGUAGES:
+                with translation.override(language):
+                    headers.add(str(resource_field.column_name))
+            names[name] = sorted(headers)
+        return Vocabulary(names)
+
+    def choose_table(self, vocabulary):
+        tables = self.workbook.tables
+        if self.sheet:
+            chosen = [table for table in tables if table.sheet == self.sheet]
+            if not chosen:
+                raise ImportFileError(
+                    _("The file has no sheet “%(sheet)s”; its sheets are: %(sheets)s.")
+                    % {
+                        "sheet": self.sheet,
+                        "sheets": ", ".join(f"“{table.sheet}”" for table in tables),
+                    }
+                )
+            tables = chosen
+        from .headers import find_header
+
+        for table in tables:
+            header = find_header(table, vocabulary)
+            if header is not None:
+                return table, header
+        expected = ", ".join(
+            f"“{self.resource.fields[name].column_name}”" for name in self.required_fields()
+        )
+        raise ImportFileError(
+            _(
+                "No header row was found in the first rows of the file: the table needs a row "
+                "of column titles such as %(expected)s."
+            )
+            % {"expected": expected}
+        )
+
+    def required_fields(self):
+        """Fields without which no row can be imported: the key, and what the model requires."""
+        required = list(self.resource.get_import_id_fields())
+        model = self.resource._meta.model
+        for name, resource_field in self.resource.fields.items():
+            attribute = resource_field.attribute
+            if name in required or not attribute or "__" in attribute:
+                continue
+            if name in self.resource.columns_filled_otherwise:
+                continue
+            try:
+                model_field = model._meta.get_field(attribute)
+            except Exception:  # a computed column, not a model field
+                continue
+            if not (model_field.blank or model_field.null or model_field.has_default()):
+                required.append(name)
+        return required
+
+    def match_columns(self, vocabulary):
+        """For each column of the table, the field it feeds or None; refuses a file whose
+        columns are unknown, repeated, or leave a required field with nothing."""
+        columns, unknown = [], []
+        for position, (name, match) in enumerate(
+            zip(self.header.names, self.header.matches, strict=True)
+        ):
+            field_name = match.field
+            if name in self.mapping:
+                field_name = self.mapping[name] or None
+            elif match.how == "unknown":
+                again = vocabulary.match(name)
+                if again.field is not None:
+                    raise ImportFileError(
+                        _("The column “%(column)s” appears twice.") % {"column": name}
+                    )
+                unknown.append(name)
+            columns.append((position, field_name))
+        fed = {name for _position, name in columns if name}
+        missing = [
+            name
+            for name in self.required_fields()
+            if name not in fed
+            and name not in self.values
+            and self.resource.default_columns().get(name) in (None, "")
+        ]
+        if unknown:
+            raise MappingNeeded(
+                _(
+                    "Unknown columns: %(unknown)s. Rename them to one of: %(expected)s, or say "
+                    "which field each one is."
+                )
+                % {
+                    "unknown": ", ".join(f"“{name}”" for name in unknown),
+                    "expected": ", ".join(
+                        f"“{f.column_name}”" for f in self.resource.get_import_fields()
+                    ),
+                },
+                self,
+                unknown,
+                missing,
+            )
+        if missing:
+            raise MappingNeeded(
+                _(
+                    "The file has no column for %(missing)s: add the column, or give one value "
+                    "for the whole file."
+                )
+                % {
+                    "missing": ", ".join(
+                        f"“{self.resource.fields[name].column_name}”" for name in missing
+                    )
+                },
+                self,
+                unknown,
+                missing,
+            )
+        return columns
+
+    def dataset(self):
+        """The rows to import, under the resource's own column names, each with its line."""
+        from .headers import is_total_row
+
+        vocabulary = self.vocabulary()
+        self.table, self.header = self.choose_table(vocabulary)
+        self.columns = self.match_columns(vocabulary)
+        used = [(position, name) for position, name in self.columns if name]
+        headers = [str(self.resource.fields[name].column_name) for _position, name in used]
+        key_positions = [
+            position for position, name in used if name in self.resource.get_import_id_fields()
+        ]
+        self.check_formulas(used)
+        dataset = tablib.Dataset(headers=headers)
+        rows, lines = self.table.rows, self.table.lines
+        for index in range(self.header.last + 1, len(rows)):
+            cells = rows[index]
+            values = [cells[position] if position < len(cells) else None for position, _n in used]
+            if is_total_row(cells) and all(
+                position >= len(cells) or is_blank(cells[position]) for position in key_positions
+            ):
+                self.skipped.total += 1
+                continue
+            if all(is_blank(value) for value in values):
+                self.skipped.blank += 1
+                continue
+            dataset.append(values)
+            self.lines.append(lines[index])
+        for name, value in self.values.items():
+            column = str(self.resource.fields[name].column_name)
+            if column not in headers:
+                dataset.append_col([value] * len(dataset), header=column)
+        return dataset
+
+    def check_formulas(self, used):
+        """A formula whose result was never saved has no value to import: say where."""
+        waiting = self.table.formulas_without_value
+        if not waiting:
+            return
+        names = dict(used)
+        cells = sorted(
+            (row, position)
+            for row, position in waiting
+            if row > self.header.last and position in names
+        )
+        if not cells:
+            return
+        raise ImportFileError(
+            _(
+                "Some cells hold a formula whose result was never saved (%(cells)s): open the "
+                "file in a spreadsheet program, let it calculate, save it and import it again."
+            )
+            % {
+                "cells": ", ".join(
+                    _("line %(line)d, “%(column)s”")
+                    % {"line": self.table.lines[row], "column": self.header.names[position]}
+                    for row, position in cells[:CELLS_NAMED]
+                )
+            }
+        )
+
+    def line(self, number):
+        """The spreadsheet line of the dataset's row `number` (1-based)."""
+        if 1 <= number <= len(self.lines):
+            return self.lines[number - 1]
+        return number + 1
+
+    def describe(self):
+        """What the preview says of the file itself: the sheet, the header and what was left out."""
+        return {
+            "sheet": self.table.sheet if self.table is not None else "",
+            "header_line": self.table.lines[self.header.last] if self.header is not None else None,
+            "skipped_blank": self.skipped.blank,
+            "skipped_total": self.skipped.total,
+        }

@@ -1,0 +1,189 @@
+"""Files shaped the way akimats, employment centres and companies make them, through the whole
+pipeline: every import kind reads its own export back under a title block, with a synonym
+header, a row-number column, a blank line and a total row, and finds every row unchanged."""
+
+import datetime
+import io
+
+import pytest
+from django.contrib import admin
+from django.utils import translation
+from openpyxl import Workbook as OpenpyxlWorkbook
+
+from config.spreadsheets.pipeline import Workbook
+from config.spreadsheets.resources import SpreadsheetResource
+from registry.models import Organization
+from registry.resources import OrganizationResource
+from tests.test_access import OTHER, OWN, region_records
+
+pytestmark = pytest.mark.django_db
+
+
+def xlsx(rows, merged=(), sheets=None):
+    """An XLSX file: `rows` on the first sheet (or `sheets`: name → rows, in order)."""
+    book = OpenpyxlWorkbook()
+    book.remove(book.active)
+    for name, sheet_rows in (sheets or {"Лист1": rows}).items():
+        sheet = book.create_sheet(name)
+        for row in sheet_rows:
+            sheet.append(list(row))
+        for cells in merged:
+            sheet.merge_cells(cells)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def import_resources():
+    """Each import resource the admin offers, once."""
+    seen = []
+    for model_admin in admin.site._registry.values():
+        classes = getattr(model_admin, "resource_classes", None) or []
+        for resource in classes:
+            if issubclass(resource, SpreadsheetResource) and resource not in seen:
+                seen.append(resource)
+    return seen
+
+
+def synonym_or_kazakh(resource, name):
+    """Another way offices head the column: a declared synonym, or the Kazakh label."""
+    synonyms = resource.column_synonyms.get(name)
+    if synonyms:
+        return synonyms[0]
+    with translation.override("kk"):
+        return str(resource.fields[name].column_name)
+
+
+@pytest.fixture
+def world(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    region_records(OWN, "Своя")
+    region_records(OTHER, "Чужая")
+
+
+@pytest.mark.parametrize("resource_class", import_resources(), ids=lambda r: r.__name__)
+def test_every_import_reads_its_own_export_back_as_offices_shape_it(world, resource_class):
+    resource = resource_class()
+    exported = resource.export()
+    assert len(exported), f"no {resource_class.__name__} records to export"
+    headers = list(exported.headers)
+    # The first column's header as another office writes it.
+    first = next(name for name, field in resource.fields.items() if field.column_name == headers[0])
+    headers[0] = synonym_or_kazakh(resource_class, first)
+    width = len(headers) + 1
+    rows = [
+        ["Приложение 1 к постановлению акимата от 20.01.2026 № 12/3"],
+        ["Перечень"],
+        [],
+        ["№ п/п", *headers],
+        *[[number, *row] for number, row in enumerate(exported, 1)],
+        [],
+        ["Итого", *([""] * (width - 1))],
+    ]
+    data = xlsx(rows, merged=["A1:E1"])
+    result = resource_class().import_data(Workbook.read(data), dry_run=True)
+    assert not result.has_errors(), [str(error.error) for error in result.base_errors]
+    assert not result.has_validation_errors(), result.problems
+    assert result.totals["skip"] == len(exported), result.totals
+    assert result.totals["new"] == result.totals["update"] == 0
+    assert result.file["header_line"] == 4
+    assert (result.file["skipped_blank"], result.file["skipped_total"]) == (1, 1)
+
+
+AKIMAT_TABLE = [
+    ["Приложение 1", None, None, None, None, None],
+    ["к постановлению акимата Акмолинской области от 20 января 2026 года № А-1/23"],
+    ["Квота рабочих мест для трудоустройства лиц с инвалидностью на 2026 год"],
+    [],
+    [
+        "№ п/п",
+        "Наименование организации",
+        "БИН",
+        "Списочная численность работников (чел.)",
+        "Размер квоты (% от списочной численности)",
+        "Количество рабочих мест (ед.)",
+    ],
+]
+
+
+def test_problems_name_the_spreadsheets_own_lines_after_a_title_block_and_blank_lines():
+    organizations = xlsx(
+        [
+            ["Реестр организаций на 01.01.2026"],
+            [],
+            ["БИН", "Наименование", "Вид организации", "Область"],
+            ["100540000008", "ТОО «Один»", "enterprise", "Акмолинская область"],
+            [],
+            ["100540000018", "ТОО «Два»", "enterprise", "Нет такой области"],
+        ]
+    )
+    result = OrganizationResource().import_data(Workbook.read(organizations), dry_run=True)
+    assert [problem["line"] for problem in result.problems] == [6]
+    assert result.file["skipped_blank"] == 1
+
+
+def test_a_key_repeated_in_a_file_is_refused_naming_both_lines_on_both_paths():
+    rows = [
+        ["БИН", "Наименование", "Вид организации", "Область"],
+        ["100540000008", "ТОО «Один»", "enterprise", OWN],
+        ["100540000018", "ТОО «Два»", "enterprise", OWN],
+        [],
+        ["100540000008", "ТОО «Один снова»", "enterprise", OWN],
+    ]
+    for batched in (True, False):
+        resource = OrganizationResource()
+        resource.imports_in_batches = batched
+        with translation.override("en"):
+            result = resource.import_data(Workbook.read(xlsx(rows)), dry_run=True)
+        assert [(p["line"], p["message"]) for p in result.problems] == [
+            (5, "Line 2 has the same BIN: each row of the file must be a different record.")
+        ], batched
+    assert not Organization.objects.exists()
+
+
+def test_a_text_bin_too_short_says_how_many_digits_it_needs():
+    rows = [
+        ["БИН", "Наименование", "Вид организации", "Область"],
+        ["12345", "ТОО «Короткий»", "enterprise", OWN],
+    ]
+    with translation.override("en"):
+        result = OrganizationResource().import_data(Workbook.read(xlsx(rows)), dry_run=True)
+    assert ["12 digits, got 5" in str(p["message"]) for p in result.problems] == [True]
+
+
+def test_a_missing_column_is_one_message_and_a_value_for_the_whole_file_fills_it():
+    rows = [
+        ["БИН", "Наименование (рус)", "Область", "Дата численности"],
+        ["100540000008", "ТОО «Один»", OWN, "01.01.2026"],
+        ["100540000018", "ТОО «Два»", OWN, "01.01.2026"],
+    ]
+    workbook = Workbook.read(xlsx(rows))
+    with translation.override("en"):
+        refused = OrganizationResource().import_data(workbook, dry_run=True)
+    assert [str(error.error) for error in refused.base_errors] == [
+        "The file has no column for “Organization kind”: add the column, or give one value "
+        "for the whole file."
+    ]
+    result = OrganizationResource().import_data(
+        Workbook.read(xlsx(rows)), values={"kind": "enterprise"}
+    )
+    assert not result.has_validation_errors(), result.problems
+    assert Organization.objects.filter(kind__code="enterprise").count() == 2
+    assert Organization.objects.get(bin="100540000008").headcount_date == datetime.date(2026, 1, 1)
+
+
+def test_the_data_sheet_is_the_first_with_a_header_or_the_one_named():
+    instructions = [["Как заполнять"], ["1. Укажите БИН."], ["2. Не меняйте заголовки."]]
+    data = [
+        ["БСН", "Ұйымның атауы", "Ұйым түрі", "Облыс"],
+        ["100540000008", "«Бір» ЖШС", "enterprise", "Ақмола облысы"],
+    ]
+    workbook = xlsx(None, sheets={"Нұсқаулық": instructions, "Деректер": data})
+    result = OrganizationResource().import_data(Workbook.read(workbook), dry_run=True)
+    assert not result.has_validation_errors(), result.problems
+    assert (result.totals["new"], result.file["sheet"]) == (1, "Деректер")
+    with translation.override("en"):
+        refused = OrganizationResource().import_data(
+            Workbook.read(workbook), dry_run=True, sheet="Лист1"
+        )
+    assert "no sheet “Лист1”" in str(refused.base_errors[0].error)
