@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import XLSX as StockXLSX
-from import_export.forms import ImportForm
+from import_export.forms import ConfirmImportForm, ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry.models import Region, StaffProfile, choosable_by, in_regions_of
@@ -40,8 +40,24 @@ from .spreadsheets.resources import ImportFileError, SpreadsheetResource
 from .spreadsheets.uploads import discard_upload, read_upload, remove_stale_uploads, take_upload
 
 
+class SheetField(forms.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            label=_("sheet"),
+            required=False,
+            max_length=100,
+            help_text=_(
+                "The name of the sheet to import. Leave it empty to import the first sheet "
+                "with a recognisable header."
+            ),
+            **kwargs,
+        )
+
+
 class LimitedImportForm(ImportForm):
-    """Refuses a file over the configured size before anything reads it."""
+    """Refuses a file over the configured size before anything reads it; names the sheet."""
+
+    sheet = SheetField()
 
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
@@ -54,6 +70,12 @@ class LimitedImportForm(ImportForm):
                 }
             )
         return upload
+
+
+class SheetConfirmImportForm(ConfirmImportForm):
+    """The preview's confirmation, carrying the sheet the preview read."""
+
+    sheet = SheetField(widget=forms.HiddenInput())
 
 
 class RegionScopedMixin:
@@ -177,6 +199,7 @@ class BaseAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
     formats = FORMATS
     import_formats = IMPORT_FORMATS
     import_form_class = LimitedImportForm
+    confirm_form_class = SheetConfirmImportForm
     change_list_template = "admin/change_list_with_reports.html"
     form = ConcurrentEditForm
     # Report pages of this model, as (title, URL name), linked from its changelist.
@@ -194,6 +217,20 @@ class BaseAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
             for resource in super().get_import_resource_classes(request)
             if issubclass(resource, SpreadsheetResource)
         ]
+
+    def get_import_data_kwargs(self, **kwargs):
+        form = kwargs.get("form")
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        sheet = getattr(form, "cleaned_data", {}).get("sheet")
+        if sheet:
+            kwargs["sheet"] = sheet
+        return kwargs
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["sheet"] = import_form.cleaned_data.get("sheet", "")
+        return initial
 
     def has_import_permission(self, request):
         # An import adds and changes records: no one imports what the forms would not let them

@@ -234,6 +234,9 @@ MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 IMPORT_MAX_FILE_SIZE = env_int("JUMYS_IMPORT_MAX_FILE_SIZE", 50 * 1024 * 1024)
 IMPORT_MAX_UNPACKED_SIZE = env_int("JUMYS_IMPORT_MAX_UNPACKED_SIZE", 500 * 1024 * 1024)
+# The most cells a sheet's area (rows × columns, from A1) may span: 500,000 rows of 20 columns,
+# about 1.5 GB once read.
+IMPORT_MAX_CELLS = env_int("JUMYS_IMPORT_MAX_CELLS", 10_000_000)
 DOCUMENT_MAX_FILE_SIZE = env_int("JUMYS_DOCUMENT_MAX_FILE_SIZE", 20 * 1024 * 1024)
 # Reminders link to the admin; e-mail has no request to take the address from.
 SITE_URL = env_str("JUMYS_SITE_URL", "http://127.0.0.1:8000")

@@ -4,9 +4,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from import_export.forms import ConfirmImportForm
 
-from config.admin import LimitedImportForm
+from config.admin import LimitedImportForm, SheetConfirmImportForm
 from registry.models import Region
 
 from .models import QuotaCategory
@@ -61,7 +60,7 @@ class QuotaImportForm(QuotaFileFields, LimitedImportForm):
     pass
 
 
-class QuotaConfirmImportForm(QuotaFileFields, ConfirmImportForm):
+class QuotaConfirmImportForm(QuotaFileFields, SheetConfirmImportForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in QuotaFileFields.FIELDS:

@@ -10,6 +10,7 @@ from import_export import widgets as stock_widgets
 
 from config.spreadsheets import widgets
 from config.spreadsheets.resources import (
+    CONTACT_SYNONYMS,
     NAME_COLUMNS,
     SpreadsheetResource,
     column,
@@ -302,6 +303,7 @@ class PersonResource(PersonalDataResource):
         "social_categories": ["Категория", "Категории населения", "Әлеуметтік санаты"],
         "region": ["Область", "Облыс", "Регион"],
         "district": ["Район", "Аудан"],
+        **CONTACT_SYNONYMS,
     }
 
     class Meta(SpreadsheetResource.Meta):

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy
 
 from config.spreadsheets import widgets
 from config.spreadsheets.resources import (
+    CONTACT_SYNONYMS,
     NAME_COLUMNS,
     SpreadsheetResource,
     column,
@@ -97,8 +98,7 @@ class OrganizationResource(SpreadsheetResource):
         ],
         "headcount_date": ["Дата численности", "Численность на дату", "Саны қай күнге"],
         "contact_person": ["Контактное лицо", "Байланыс тұлғасы"],
-        "phone": ["Телефон", "Телефоны", "Байланыс телефоны"],
-        "email": ["Электронная почта", "Эл. почта", "Электрондық пошта"],
+        **CONTACT_SYNONYMS,
     }
 
     class Meta(SpreadsheetResource.Meta):

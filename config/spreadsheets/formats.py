@@ -11,7 +11,6 @@ import csv
 import io
 import zipfile
 
-import tablib
 from django.utils.translation import gettext as _
 from import_export.formats import base_formats
 
@@ -113,38 +112,28 @@ def check_unpacked_size(entries, packed_size):
         )
 
 
-class CSV(base_formats.CSV):
-    """CSV in UTF-8, UTF-8 with BOM or Windows-1251, `;`, `,` or tab separated."""
+class WorkbookFormat:
+    """An upload read by what its bytes are, whichever format was chosen, into the pipeline's
+    Workbook: every sheet, each row with its line. The same for the admin, the command and code."""
 
     def is_binary(self):
-        # Bytes reach create_dataset undecoded, so the encoding can be sniffed here.
+        # Bytes reach create_dataset undecoded: a CSV file's encoding is sniffed, not assumed.
         return True
 
     def get_read_mode(self):
         return "rb"
 
+    def can_import(self):
+        return True
+
     def create_dataset(self, in_stream, **kwargs):
-        if isinstance(in_stream, bytes) and in_stream.startswith(ZIP_SIGNATURE):
-            raise SpreadsheetError(
-                _("This looks like an XLSX workbook, not a CSV file: choose the XLSX format.")
-            )
-        text = decode_text(in_stream)
-        if "\x00" in text:
-            raise SpreadsheetError(_("This is not a text CSV file."))
-        rows = list(csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text)))
-        rows = [row for row in rows if any(cell.strip() for cell in row)]
-        if not rows:
-            raise SpreadsheetError(_("The file is empty."))
-        dataset = tablib.Dataset(headers=[header.strip() for header in rows[0]])
-        width = len(dataset.headers)
-        for number, row in enumerate(rows[1:], start=2):
-            if len(row) > width and any(cell.strip() for cell in row[width:]):
-                raise SpreadsheetError(
-                    _("Row %(row)d has more cells than the header has columns.") % {"row": number}
-                )
-            row = [unescape_formula(cell) for cell in row[:width]]
-            dataset.append(row + [""] * (width - len(row)))
-        return dataset
+        from .pipeline import Workbook
+
+        return Workbook.read(in_stream)
+
+
+class CSV(WorkbookFormat, base_formats.CSV):
+    """CSV in UTF-8, UTF-8 with BOM or Windows-1251, `;`, `,` or tab separated."""
 
     def export_data(self, dataset, **kwargs):
         buffer = io.StringIO()
@@ -156,39 +145,8 @@ class CSV(base_formats.CSV):
         return buffer.getvalue().encode("utf-8-sig")
 
 
-class XLSX(base_formats.XLSX):
-    """XLSX read from its first sheet; written with text cells that never run as formulas."""
-
-    def create_dataset(self, in_stream):
-        from python_calamine import CalamineError, CalamineWorkbook
-
-        check_workbook_archive(in_stream)
-        try:
-            # calamine (Rust) reads a large workbook many times faster than openpyxl, and its
-            # XML parser expands no entities.
-            book = CalamineWorkbook.from_filelike(io.BytesIO(in_stream))
-            rows = book.get_sheet_by_index(0).to_python()
-        except (CalamineError, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-            raise SpreadsheetError(_("This is not a readable XLSX file.")) from error
-        return self.read_rows(iter(rows))
-
-    @staticmethod
-    def read_rows(rows):
-        headers = next(rows, None)
-        if not headers or not any(cell not in (None, "") for cell in headers):
-            raise SpreadsheetError(_("The file is empty."))
-        headers = ["" if cell is None else str(cell).strip() for cell in headers]
-        while headers and not headers[-1]:
-            headers.pop()
-        dataset = tablib.Dataset(headers=headers)
-        width = len(headers)
-        for row in rows:
-            if len(row) != width:
-                row = list(row[:width]) + [None] * (width - len(row))
-            # Counted in C: this runs for every row of a large file.
-            if row.count(None) + row.count("") < width:
-                dataset.append(row)
-        return dataset
+class XLSX(WorkbookFormat, base_formats.XLSX):
+    """XLSX written with text cells that never run as formulas."""
 
     def export_data(self, dataset, **kwargs):
         from openpyxl import Workbook
@@ -228,24 +186,31 @@ class XLSX(base_formats.XLSX):
         return value
 
 
-class WorkbookMixin:
-    """An upload read by what its bytes are, whichever format was chosen, into the pipeline's
-    Workbook: every sheet, each row with its line."""
+class ImportOnlyFormat(WorkbookFormat, base_formats.Format):
+    """A format offered for upload only: exports are XLSX or CSV."""
 
-    def create_dataset(self, in_stream, **kwargs):
-        from .pipeline import Workbook
+    title = ""
 
-        return Workbook.read(in_stream)
+    def __init__(self, encoding=None):
+        self.encoding = encoding
+
+    def get_title(self):
+        return self.title
+
+    def can_export(self):
+        return False
 
 
-class WorkbookXLSX(WorkbookMixin, XLSX):
-    pass
+class XLS(ImportOnlyFormat):
+    """Excel 97–2003, as many government offices still save."""
+
+    title = "xls"
 
 
-class WorkbookCSV(WorkbookMixin, CSV):
-    pass
+class ODS(ImportOnlyFormat):
+    title = "ods"
 
 
 FORMATS = [XLSX, CSV]
-# What the admin's import page reads uploads with: the same choices, through the pipeline.
-IMPORT_FORMATS = [WorkbookXLSX, WorkbookCSV]
+# Upload choices: the page guesses the choice from the file's extension; any of them reads any.
+IMPORT_FORMATS = [XLSX, CSV, XLS, ODS]

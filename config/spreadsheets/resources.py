@@ -94,6 +94,7 @@ class SpreadsheetResource(resources.ModelResource):
                 file_name=kwargs.get("file_name"),
                 dry_run=dry_run,
                 raise_errors=raise_errors,
+                **({"batch_size": kwargs["batch_size"]} if "batch_size" in kwargs else {}),
             )
         # One bad row means nothing is written, whoever calls: admin, command or shell.
         kwargs.setdefault("rollback_on_validation_errors", True)
@@ -650,6 +651,21 @@ class SpreadsheetResource(resources.ModelResource):
                 "what": model_field.verbose_name
             }
         return message
+
+
+# How offices head the contact columns every register has, in Russian, Kazakh and English.
+CONTACT_SYNONYMS = {
+    "phone": ["Телефон", "Телефоны", "Контактный телефон", "Байланыс телефоны", "Tel"],
+    "email": [
+        "Электронная почта",
+        "Адрес электронной почты",
+        "Эл. почта",
+        "Эл. адрес",
+        "Электрондық пошта",
+        "Электрондық пошта мекенжайы",
+        "Email",
+    ],
+}
 
 
 def column(attribute, name, widget):

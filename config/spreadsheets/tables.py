@@ -61,6 +61,10 @@ TABLE_PREFIX = re.compile(
     rb"""xmlns:([\w.-]+)=["']urn:oasis:names:tc:opendocument:xmlns:table:1\.0["']"""
 )
 CELL_TYPE = re.compile(rb"""\st=["']([a-zA-Z]+)["']""")
+# References that reach past column Z or row 99,999: the only ones that can make a sheet's area
+# large, and rare enough in ordinary files to be looked for in every chunk at little cost (a
+# literal first, "r=", keeps the search fast; what else ends in "r=" only overestimates).
+FAR_REFERENCE = re.compile(rb"""r=["'](?:([A-Z]{2,3})(\d+)|[A-Z](\d{6,}))""")
 SCAN_CHUNK = 1 << 20
 # Enough of an XML file to hold its root tag, with the namespaces it declares.
 HEAD = 1 << 16
@@ -71,6 +75,15 @@ NOT_A_SPREADSHEET = gettext_lazy(
 PASSWORD_PROTECTED = gettext_lazy(
     "This workbook is protected with a password. Open it, remove the password, save it "
     "and upload it again."
+)
+TOO_LARGE_AREA = gettext_lazy(
+    "The sheet “%(sheet)s” reaches row %(rows)d and column %(columns)d, more than an import "
+    "reads (%(limit)d cells). Delete the rows and columns after the table, save the file and "
+    "upload it again."
+)
+TOO_MANY_REPEATS = gettext_lazy(
+    "This file repeats rows or cells over more than an import reads (%(limit)d cells). "
+    "Delete the rows and columns after the table, save the file and upload it again."
 )
 UNREADABLE = gettext_lazy(
     "This file cannot be read as a spreadsheet. Open it in Excel or LibreOffice, save it "
@@ -161,6 +174,14 @@ def read_workbook(data, file_format):
         check_compound_file(data)
     archive = None if file_format == "xls" else open_archive(data)
     try:
+        if file_format == "ods":
+            # Before calamine opens the file: it reads every ODS sheet as it does.
+            try:
+                check_ods_repeats(archive)
+            except SpreadsheetError:
+                raise
+            except DAMAGED as error:
+                raise SpreadsheetError(str(UNREADABLE)) from error
         return read_sheets(data, file_format, archive)
     finally:
         if archive is not None:
@@ -209,7 +230,7 @@ def read_sheets(data, file_format, archive):
                 )
             )
     except BaseException as error:
-        if not calamine_failed(error):
+        if isinstance(error, SpreadsheetError) or not calamine_failed(error):
             raise
         raise SpreadsheetError(str(UNREADABLE)) from error
     return tables
@@ -364,19 +385,36 @@ def sheet_paths(archive):
 def scan_xlsx_formulas(archive, sheets):
     """(row, column) of formula cells without a saved result, by sheet name.
 
-    calamine reads such a cell as empty and cannot tell it from a blank one.
+    calamine reads such a cell as empty and cannot tell it from a blank one. A sheet whose
+    cells span more than IMPORT_MAX_CELLS is refused here, before calamine reads it: it lays
+    out a sheet's whole area at once, and two cells at A1 and XFD1048576 (a few hundred bytes
+    of file) would ask for half a terabyte and abort the process.
     """
+    from django.conf import settings
+
     paths = sheet_paths(archive)
     names = set(archive.namelist())
-    return {
-        name: formulas_without_value(archive, paths[name])
-        for name in sheets
-        if paths.get(name) in names
-    }
+    found = {}
+    for name in sheets:
+        if paths.get(name) not in names:
+            continue
+        found[name], (rows, columns) = formulas_without_value(archive, paths[name])
+        if rows * columns > settings.IMPORT_MAX_CELLS:
+            raise SpreadsheetError(
+                TOO_LARGE_AREA
+                % {
+                    "sheet": name,
+                    "rows": rows,
+                    "columns": columns,
+                    "limit": settings.IMPORT_MAX_CELLS,
+                }
+            )
+    return found
 
 
 def formulas_without_value(archive, path):
-    """Formula cells with no saved result in one sheet's XML.
+    """Formula cells with no saved result in one sheet's XML, and the most rows and columns
+    its cells may span (at least 99,999 rows and 26 columns: only references beyond are read).
 
     The XML is streamed in chunks cut before a cell, and only a chunk that holds a formula tag
     is looked into, around each tag: a sheet without formulas costs one decompression and a
@@ -400,7 +438,7 @@ def formulas_without_value(archive, path):
             rest = piece[cut:]
             chunk = member.read(SCAN_CHUNK)
         scanner.scan(rest, len(rest), found)
-    return found
+    return found, (scanner.rows, scanner.columns)
 
 
 class FormulaScanner:
@@ -415,9 +453,15 @@ class FormulaScanner:
         self.value = re.compile(
             rb"<" + escaped + rb"v(?:\s[^>]*)?(?:/>|>([^<]*)</" + escaped + rb"v>)"
         )
+        self.rows, self.columns = 99_999, 26
 
     def scan(self, text, end, found):
-        """Record the formulas of the cells that start in text[:end] (whole cells only)."""
+        """Record the formulas of the cells that start in text[:end] (whole cells only), and
+        how far the references there reach."""
+        for letters, row, deep_row in FAR_REFERENCE.findall(text, 0, end):
+            if letters:
+                self.columns = max(self.columns, column_index(letters) + 1)
+            self.rows = max(self.rows, int(row or deep_row))
         if text.find(self.formula_start, 0, end) == -1:
             return
         for match in self.formula.finditer(text, 0, end):
@@ -442,6 +486,48 @@ def column_index(letters):
     for letter in letters:
         column = column * 26 + letter - ord("A") + 1
     return column - 1
+
+
+# A row or cell an ODS file repeats a thousand times or more: LibreOffice writes the empty rest
+# of a sheet so, and a crafted file its values.
+LONG_REPEAT = re.compile(rb"""number-(rows|columns)-repeated=["'](\d{4,})["']""")
+REPEATED_COLUMNS = re.compile(rb"""number-columns-repeated=["'](\d+)["']""")
+VALUE_TYPE = b"value-type="
+# How far a repeated row's content is looked at; one longer counts as holding values.
+ROW_LOOKAHEAD = 1 << 16
+
+
+def check_ods_repeats(archive):
+    """Refuse an ODS file whose repeated rows and cells with values would spread over more than
+    IMPORT_MAX_CELLS: calamine writes every repetition out, so a 2 KB file can ask for
+    gigabytes. Repetitions of empty cells, which calamine skips, cost nothing."""
+    from django.conf import settings
+
+    if "content.xml" not in archive.namelist():
+        return
+    area = 0
+    with archive.open("content.xml") as member:
+        rest = b""
+        while chunk := member.read(SCAN_CHUNK):
+            piece = rest + chunk
+            # What follows the last long repetition is kept, so a row cut in two is seen whole.
+            end = max(len(piece) - ROW_LOOKAHEAD, 0) if len(chunk) == SCAN_CHUNK else len(piece)
+            for match in LONG_REPEAT.finditer(piece, 0, end):
+                count = int(match.group(2))
+                tag_end = piece.find(b">", match.end())
+                if match.group(1) == b"columns":
+                    tag_start = piece.rfind(b"<", 0, match.start())
+                    if VALUE_TYPE in piece[tag_start:tag_end]:
+                        area += count
+                    continue
+                closing = piece.find(b"table-row>", tag_end, tag_end + ROW_LOOKAHEAD)
+                content = piece[tag_end:closing] if closing != -1 else None
+                if content is None or VALUE_TYPE in content:
+                    width = sum(int(repeat) for repeat in REPEATED_COLUMNS.findall(content or b""))
+                    area += count * max(width, content.count(VALUE_TYPE) if content else 1)
+            if area > settings.IMPORT_MAX_CELLS:
+                raise SpreadsheetError(TOO_MANY_REPEATS % {"limit": settings.IMPORT_MAX_CELLS})
+            rest = piece[end:]
 
 
 def scan_ods_merged(archive):

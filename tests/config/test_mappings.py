@@ -383,3 +383,62 @@ def test_mappings_are_listed_for_importers_and_deleted_by_administrators(client,
     administrator.force_login(superuser)
     assert administrator.post(delete, {"post": "yes"}).status_code == 302
     assert not ColumnMapping.objects.exists()
+
+
+def workbook_with_sheets(sheets):
+    """An XLSX file of named sheets, each a list of rows, in order."""
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_the_sheet_named_on_the_form_is_the_one_imported_through_mapping_and_confirmation(
+    client, editor
+):
+    data = workbook_with_sheets(
+        {
+            "Инструкция": [["Заполните лист «Реестр»"]],
+            "Прошлый год": [HEADERS, *register([1])],
+            "Реестр": [HEADERS, *register([2, 3])],
+        }
+    )
+    # Without a name, the first sheet with a header.
+    first = upload(client, data)
+    assert first.context["file"]["sheet"] == "Прошлый год"
+    page = upload(client, data, sheet="Реестр")
+    assert page.context["file"]["sheet"] == "Реестр"
+    assert carried(page)["sheet"] == "Реестр"
+    preview = client.post(MAPPING_URL, choices(page, values={"kind": "enterprise"}))
+    assert preview.context["result"].file["sheet"] == "Реестр"
+    client.post(PROCESS_URL, carried(preview))
+    assert sorted(Organization.objects.values_list("bin", flat=True)) == [
+        valid_bin(2),
+        valid_bin(3),
+    ]
+
+
+def test_a_sheet_the_file_lacks_is_named_with_the_sheets_it_has(client, editor):
+    data = workbook_with_sheets({"Реестр": [HEADERS, *register([1])]})
+    page = upload(client, data, sheet="Лист1")
+    html = page.content.decode()
+    assert "В файле нет листа “Лист1”; его листы: “Реестр”." in html
+    assert not Organization.objects.exists()
+
+
+def test_the_upload_form_offers_every_format_the_import_reads(client, editor):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    form = client.get(IMPORT_URL).context["form"]
+    assert [label for _value, label in form.fields["format"].choices] == [
+        "---",
+        "xlsx",
+        "csv",
+        "xls",
+        "ods",
+    ]
+    assert "sheet" in form.fields

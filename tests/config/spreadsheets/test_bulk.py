@@ -215,7 +215,7 @@ def organizations_csv(count, first):
 def test_bulk_import_makes_as_many_queries_for_many_rows_as_for_few():
     def queries(rows, first):
         with CaptureQueriesContext(connection) as captured:
-            result = OrganizationResource().bulk_import(organizations_csv(rows, first))
+            result = OrganizationResource().import_data(organizations_csv(rows, first))
         assert (result.totals["new"], result.totals["invalid"]) == (rows, 0)
         return len(captured)
 

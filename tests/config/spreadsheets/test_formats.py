@@ -83,11 +83,18 @@ def dataset(values):
     return data
 
 
+def read_back(workbook, header):
+    """A column of a file's first table, as the import reads its cells."""
+    rows = workbook.tables[0].rows
+    position = rows[0].index(header)
+    # An empty cell reads as None, whatever the format.
+    return ["" if row[position] is None else row[position] for row in rows[1:]]
+
+
 def test_csv_export_starts_no_cell_with_a_formula_and_reads_back_every_text_exactly():
     texts = FORMULAS + QUOTED_FORMULAS + PLAIN
     exported = CSV().export_data(dataset(texts))
-    written = CSV().create_dataset(exported)
-    assert written["value"] == texts
+    assert read_back(CSV().create_dataset(exported), "value") == texts
     cells = [row[1] for row in csv.reader(io.StringIO(exported.decode("utf-8-sig")))][1:]
     assert all(cell.startswith("'") for cell in cells[: len(FORMULAS) + len(QUOTED_FORMULAS)])
 
@@ -111,7 +118,7 @@ def test_xlsx_export_stores_every_formula_variant_as_quoted_text_and_reads_it_ba
         text.replace("\r\n", "\n").replace("\r", "\n")
         for text in FORMULAS
     ]
-    assert XLSX().create_dataset(content)["value"] == [
+    assert read_back(XLSX().create_dataset(content), "value") == [
         text.replace("\r\n", "\n").replace("\r", "\n") for text in texts
     ]
 

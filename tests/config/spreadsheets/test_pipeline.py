@@ -187,3 +187,69 @@ def test_the_data_sheet_is_the_first_with_a_header_or_the_one_named():
             Workbook.read(workbook), dry_run=True, sheet="Лист1"
         )
     assert "no sheet “Лист1”" in str(refused.base_errors[0].error)
+
+
+def kazakh_register():
+    """A district office's register in Kazakh, as (sheet, cells, merged) for any format: an
+    instructions sheet first; then a title, the address header spread over two rows with merged
+    cells, a blank line and a total row."""
+    cells = {
+        (0, 0): "2026 жылғы 1 желтоқсандағы жұмыс берушілер тізілімі",
+        (2, 0): "Р/с №",
+        (2, 1): "БСН",
+        (2, 2): "Ұйымның атауы",
+        (2, 3): "Ұйым түрі",
+        (2, 4): "Мекенжайы",
+        (3, 4): "Облыс",
+        (3, 5): "Аудан",
+        (4, 0): 1,
+        (4, 1): "100540000008",
+        (4, 2): "«Бір» ЖШС",
+        (4, 3): "enterprise",
+        (4, 4): "Ақмола облысы",
+        (4, 5): "Көкшетау қаласы",
+        (6, 0): 2,
+        (6, 1): "100540000018",
+        (6, 2): "«Екі» ЖШС",
+        (6, 3): "enterprise",
+        (6, 4): "Ақмола облысы",
+        (7, 0): "Барлығы",
+        (7, 2): 2,
+    }
+    merged = [(2, 0, 3, 0), (2, 1, 3, 1), (2, 2, 3, 2), (2, 3, 3, 3), (2, 4, 2, 5)]
+    return [("Нұсқаулық", {(0, 0): "БСН-ды 12 цифрмен жазыңыз"}, []), ("Тізілім", cells, merged)]
+
+
+@pytest.mark.parametrize("file_format", ["xlsx", "xls", "ods"])
+def test_a_kazakh_register_with_a_two_row_header_imports_in_any_format(
+    client, make_staff, settings, tmp_path, file_format
+):
+    from config.roles import REGISTRY_EDITOR
+    from tests.config.spreadsheets.test_tables import BUILDERS
+    from tests.config.test_mappings import IMPORT_URL, PROCESS_URL, carried
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(make_staff("editor", groups=[REGISTRY_EDITOR], regions=[OWN]))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "kk"
+    stream = io.BytesIO(BUILDERS[file_format](*kazakh_register()))
+    stream.name = f"тізілім.{file_format}"
+    index = {"xlsx": "0", "xls": "2", "ods": "3"}[file_format]
+    page = client.post(IMPORT_URL, {"format": index, "resource": "0", "import_file": stream})
+    result = page.context["result"]
+    assert not result.has_errors(), [str(error.error) for error in result.base_errors]
+    assert not result.has_validation_errors(), result.problems
+    assert result.file == {
+        "sheet": "Тізілім",
+        "header_line": 4,
+        "skipped_blank": 1,
+        "skipped_total": 1,
+    }
+    client.post(PROCESS_URL, carried(page))
+    stored = {
+        o.bin: (o.name_kk, o.region.kato, o.district and o.district.name_kk)
+        for o in Organization.objects.all()
+    }
+    assert stored == {
+        "100540000008": ("«Бір» ЖШС", OWN, "Көкшетау қаласы"),
+        "100540000018": ("«Екі» ЖШС", OWN, None),
+    }

@@ -364,8 +364,10 @@ def test_the_formula_scan_reads_prefixed_xml_in_any_chunking(monkeypatch, chunk)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/worksheets/sheet1.xml", SHEET_XML)
     with zipfile.ZipFile(buffer) as archive:
-        found = tables.formulas_without_value(archive, "xl/worksheets/sheet1.xml")
+        found, extent = tables.formulas_without_value(archive, "xl/worksheets/sheet1.xml")
     assert found == {(0, 2), (6, 27)}
+    # Below row 99,999 and column Z, the extent is not looked at further than that.
+    assert extent == (99_999, 29)
 
 
 def test_the_formula_scan_skips_text_that_only_looks_like_a_tag():
@@ -547,3 +549,59 @@ def test_messages_are_in_the_users_language(language, words):
         read_tables(PNG)
     assert "XLSX, XLS, ODS" in str(caught.value)
     assert "spreadsheet" not in str(caught.value)
+
+
+def test_an_xlsx_whose_cells_span_a_vast_area_is_refused_before_it_is_laid_out(settings):
+    """Two cells at A1 and XFD1048576: a few hundred bytes that once asked calamine for half a
+    terabyte and aborted the process."""
+    book = openpyxl.Workbook()
+    book.active["A1"] = "БИН"
+    book.active["A2"] = "100540000008"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    crafted = io.BytesIO()
+    with zipfile.ZipFile(crafted, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in source.namelist():
+            content = source.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                content = content.replace(
+                    b"</row></sheetData>",
+                    b'</row><row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is>'
+                    b"</c></row></sheetData>",
+                )
+            archive.writestr(name, content)
+    message = english(read_tables, crafted.getvalue())
+    assert "reaches row 1048576 and column 16384" in message
+    # An ordinary table just inside the limit reads.
+    settings.IMPORT_MAX_CELLS = 99_999 * 26
+    assert only(buffer.getvalue()).rows[:2] == [["БИН"], ["100540000008"]]
+
+
+def repeated_ods(rows, columns):
+    document = OpenDocumentSpreadsheet()
+    table = Table(name="Лист1")
+    header = TableRow()
+    header.addElement(ods_cell("БИН"))
+    table.addElement(header)
+    row = TableRow(numberrowsrepeated=rows)
+    cell = TableCell(valuetype="string", numbercolumnsrepeated=columns)
+    cell.addElement(P(text="x"))
+    row.addElement(cell)
+    table.addElement(row)
+    # The empty rest of a sheet, as LibreOffice writes it: repeated, but with nothing in it.
+    tail = TableRow(numberrowsrepeated=1_048_000)
+    tail.addElement(TableCell(numbercolumnsrepeated=1024))
+    table.addElement(tail)
+    document.spreadsheet.addElement(table)
+    buffer = io.BytesIO()
+    document.write(buffer)
+    return buffer.getvalue()
+
+
+def test_an_ods_repeating_a_value_over_a_vast_area_is_refused_before_it_is_read():
+    assert "repeats rows or cells over more than" in english(
+        read_tables, repeated_ods(1_000_000, 30)
+    )
+    table = only(repeated_ods(3, 2))
+    assert table.rows == [["БИН", None], ["x", "x"], ["x", "x"], ["x", "x"]]
