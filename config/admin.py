@@ -1,6 +1,6 @@
 """The admin every page of the product builds on: regions, history, spreadsheets, bounds."""
 
-import copy
+from types import SimpleNamespace
 
 from django import forms
 from django.conf import settings
@@ -8,15 +8,17 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import NestedObjects, unquote
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import DatabaseError, connection, router, transaction
+from django.db import connection, router, transaction
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
@@ -32,12 +34,12 @@ from .forms import (
     ConcurrentEditInlineForm,
     with_version_field,
 )
-from .models import ColumnMapping, import_key
+from .imports import AdminWork, cancel, fail_stale, settle, start, status
+from .models import ColumnMapping, ImportRun, import_key
 from .spreadsheets.formats import FORMATS, IMPORT_FORMATS, SpreadsheetError
-from .spreadsheets.mapping import ColumnMappingForm, find_columns, fitting, mapping_needed
-from .spreadsheets.refusals import refusal, refused_result
+from .spreadsheets.mapping import ColumnMappingForm, find_columns
 from .spreadsheets.resources import ImportFileError, SpreadsheetResource
-from .spreadsheets.uploads import discard_upload, read_upload, remove_stale_uploads, take_upload
+from .spreadsheets.uploads import read_upload, remove_stale_uploads, store_upload, upload_exists
 
 
 class SheetField(forms.CharField):
@@ -265,44 +267,6 @@ class BaseAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
         data = self.get_data_for_export(request, queryset, force_native_type=True, **kwargs)
         return file_format.export_data(data)
 
-    def add_success_message(self, result, request):
-        if result.has_errors() or result.has_validation_errors():
-            # The data changed between the preview and the confirmation (a BIN registered
-            # meanwhile, say): the import was rolled back, and saying "finished" would mislead.
-            reasons = [str(error.error) for error in result.base_errors]
-            reasons += [
-                str(error.error) for _line, errors in result.row_errors() for error in errors
-            ]
-            reasons += [
-                f"{problem['line']}: {problem['message']}"
-                for problem in getattr(result, "problems", [])
-            ]
-            messages.error(
-                request,
-                _("The file was not imported: %(reasons)s") % {"reasons": "; ".join(reasons[:5])},
-            )
-            return
-        messages.success(
-            request,
-            _(
-                "Import finished in %(seconds).1f s: %(new)d new, %(updated)d updated, "
-                "%(unchanged)d unchanged %(what)s."
-            )
-            % {
-                "seconds": getattr(result, "seconds", 0),
-                "new": result.totals["new"],
-                "updated": result.totals["update"],
-                "unchanged": result.totals["skip"],
-                "what": self.model._meta.verbose_name_plural,
-            },
-        )
-
-    def add_data_read_fail_error_to_form(self, form, error):
-        if isinstance(error, SpreadsheetError | ImportFileError):
-            form.add_error("import_file", str(error))
-        else:
-            super().add_data_read_fail_error_to_form(form, error)
-
     mapping_template_name = "admin/import_export/import_mapping.html"
 
     def get_urls(self):
@@ -317,166 +281,145 @@ class BaseAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
         ]
 
     def import_action(self, request, **kwargs):
-        response = None
-        try:
-            response = super().import_action(request, **kwargs)
-            context = getattr(response, "context_data", None) or {}
-            needed = mapping_needed(context.get("result"))
-            if needed is not None:
-                form = context["form"]
-                template, found = self.preview_with_mapping(
-                    request,
-                    form,
-                    self.create_confirm_form(request, import_form=form),
-                    needed,
-                    form.cleaned_data["import_file"].name,
-                    **kwargs,
-                )
-                response.template_name = template
-                context.update(found)
-            return response
-        finally:
-            # A preview that offers no confirmation (or failed) leaves nothing to confirm: its
-            # upload goes now instead of waiting in the shared storage. One waiting for its
-            # columns to be mapped stays.
-            context = getattr(response, "context_data", None) or {}
-            if not context.get("confirm_form") and not context.get("mapping_form"):
-                upload = request.FILES.get("import_file")
-                discard_upload(getattr(upload, "tmp_storage_name", None))
+        """The upload: the file is stored and its preview queued for a worker, and the page
+        that follows it opens at once. The form itself, and a form with errors, as
+        import-export shows them."""
+        if request.method == "POST":
+            if not self.has_import_permission(request):
+                raise PermissionDenied
+            form = self.create_import_form(request)
+            if form.is_valid():
+                run = self.start_run(request, form)
+                return HttpResponseRedirect(run_url(run, self.admin_site))
+        return super().import_action(request, **kwargs)
 
-    def preview_with_mapping(self, request, form, confirm_form, needed, file_name, **kwargs):
-        """What follows a dry run refused for want of a mapping: the preview with the mapping
-        remembered for the file's headers, or else the mapping step. (template, context)"""
-        job = needed.job
-        saved = ColumnMapping.objects.for_file(type(job.resource), job.header.names)
-        if saved is not None:
-            mapping, values = fitting(saved, job.resource, job.header.names)
-            result = self.dry_run(
-                request, form, job.workbook, file_name, mapping=mapping, values=values, **kwargs
-            )
-            if mapping_needed(result) is None:
-                result.column_mapping = saved
-                context = {"result": result}
-                if not result.has_errors() and not result.has_validation_errors():
-                    context["confirm_form"] = confirm_form
-                return self.import_template_name, context
-            # The import changed since the mapping was saved: the step, with its choices.
-            needed = mapping_needed(result)
-        return self.mapping_template_name, self.mapping_step_context(
-            confirm_form, needed.job, needed.missing, saved
-        )
-
-    def dry_run(self, request, form, workbook, file_name, **kwargs):
-        """The preview's dry run of a read file, as import-export's upload makes it."""
-        resource_kwargs = self.get_import_resource_kwargs(request, form=form)
-        resource = self.choose_import_resource_class(form, request)(**resource_kwargs)
-        return resource.import_data(
-            workbook,
-            dry_run=True,
-            raise_errors=False,
-            file_name=file_name,
-            user=request.user,
-            **self.get_import_data_kwargs(request=request, form=form, **kwargs),
-        )
-
-    def mapping_step_context(self, confirm_form, job, missing, saved, mapping_form=None):
-        return {
-            "result": None,
-            "mapping_form": mapping_form
-            or ColumnMappingForm(job=job, missing=missing, saved=saved),
-            # The upload and the import form's choices (a quota file's year and category),
-            # carried through the step to the preview and its confirmation.
-            "carried_form": confirm_form,
-            "file": job.describe(),
-            "saved_mapping": saved,
+    def start_run(self, request, form):
+        """A run for an uploaded file: the upload kept for the worker with the form's choices,
+        as its confirmation will carry them, and its preview queued."""
+        upload = form.cleaned_data["import_file"]
+        upload.tmp_storage_name = store_upload(upload)
+        choices = self.get_confirm_form_initial(request, form)
+        form_data = {
+            name: "" if value is None else str(getattr(value, "pk", value))
+            for name, value in choices.items()
         }
+        form_data["language"] = get_language()
+        run = ImportRun.objects.create(
+            user=request.user,
+            model=self.model._meta.label_lower,
+            resource=import_key(self.choose_import_resource_class(form, request)),
+            file_name=upload.name[:255],
+            upload_name=upload.tmp_storage_name,
+            sheet=form.cleaned_data.get("sheet") or "",
+            form_data=form_data,
+        )
+        start(run)
+        return run
 
-    @method_decorator(require_POST)
-    def import_mapping_view(self, request, **kwargs):
-        """The mapping step's post: the mapping checked, remembered for files with the same
-        headers, and the upload previewed with it. Posted from a preview without a mapping, the
-        step again for that upload, with the choices remembered."""
-        if not self.has_import_permission(request):
-            raise PermissionDenied
-        confirm_form = self.create_confirm_form(request)
-        data = None
-        if confirm_form.is_valid() and self.names_an_import(confirm_form, request):
-            data = read_upload(confirm_form.cleaned_data["import_file_name"])
+    def run_of(self, request, confirm_form):
+        """The user's run a posted preview or mapping step names, by its upload; None if there
+        is none."""
+        if not (confirm_form.is_valid() and self.names_an_import(confirm_form, request)):
+            return None
+        return (
+            ImportRun.objects.visible_to(request.user)
+            .filter(
+                model=self.model._meta.label_lower,
+                upload_name=confirm_form.cleaned_data["import_file_name"],
+            )
+            .first()
+        )
+
+    def mapping_step(self, request, run, mapping_form=None):
+        """The mapping step of a run's file: each column with its suggestion, and the choices
+        made so far. (template, context), or None if the file is gone or cannot be mapped."""
+        data = read_upload(run.upload_name)
         if data is None:
-            return self.upload_gone(request)
-        name = confirm_form.cleaned_data["import_file_name"]
-        file_format = self.get_import_formats()[int(confirm_form.cleaned_data["format"])]
-        resource_kwargs = self.get_import_resource_kwargs(request, form=confirm_form)
-        resource = self.choose_import_resource_class(confirm_form, request)(**resource_kwargs)
-        sheet = self.get_import_data_kwargs(request=request, form=confirm_form).get("sheet")
+            return None
+        try:
+            work = AdminWork(run)
+        except ImportFileError as error:
+            messages.error(request, str(error))
+            return None
+        resource = work.resource()
+        file_format = self.get_import_formats()[int(work.form.cleaned_data["format"])]
         try:
             workbook = file_format(encoding=self.from_encoding).create_dataset(data)
-            job, missing = find_columns(resource, workbook, sheet)
+            job, missing = find_columns(resource, workbook, run.sheet or None)
         except (SpreadsheetError, ImportFileError) as error:
-            # Read with another format or sheet than its preview's: nothing to map.
-            discard_upload(name)
             messages.error(request, str(error))
-            return self.import_page_redirect()
+            return None
         saved = ColumnMapping.objects.for_file(type(resource), job.header.names)
+        if mapping_form is None:
+            mapping_form = ColumnMappingForm(job=job, missing=missing, saved=saved)
+            if run.state == ImportRun.State.MAPPING and (run.mapping or run.values):
+                # Back from a preview that refused a value for the whole file: the choices
+                # made, with the refusal on that value.
+                mapping_form = ColumnMappingForm(
+                    mapping_form.data_for(run.mapping, run.values),
+                    job=job,
+                    missing=missing,
+                    saved=saved,
+                )
+                mapping_form.is_valid()
+                mapping_form.refuse_bad_values(RunResult(run))
         context = {
             **self.admin_site.each_context(request),
             "title": _("Import"),
             "opts": self.model._meta,
+            "run": run,
+            "result": None,
+            "mapping_form": mapping_form,
+            # The upload and the import form's choices (a quota file's year and category),
+            # carried through the step to the preview and its confirmation.
+            "carried_form": work.form,
+            "file": job.describe(),
+            "saved_mapping": saved,
         }
+        return self.mapping_template_name, context
+
+    @method_decorator(require_POST)
+    def import_mapping_view(self, request, **kwargs):
+        """The mapping step's post: the mapping checked, and the upload's preview queued with
+        it (the mapping is remembered for files with the same headers once that preview has
+        read its values). Posted from a preview without a mapping, the step again for that
+        upload, with the choices remembered."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        run = self.run_of(request, self.create_confirm_form(request))
+        if run is None or run.state not in ImportRun.MAPPABLE:
+            return self.upload_gone(request)
         request.current_app = self.admin_site.name
+        step = self.mapping_step(request, run)
+        if step is None:
+            return self.upload_gone(request)
+        template, context = step
         if "map" not in request.POST:
-            context.update(self.mapping_step_context(confirm_form, job, missing, saved))
-            return TemplateResponse(request, [self.mapping_template_name], context)
-        mapping_form = ColumnMappingForm(request.POST, job=job, missing=missing, saved=saved)
-        result = None
-        if mapping_form.is_valid():
-            result = self.dry_run(
-                request,
-                confirm_form,
-                workbook,
-                confirm_form.cleaned_data["original_file_name"],
+            return TemplateResponse(request, [template], context)
+        form = context["mapping_form"]
+        mapping_form = ColumnMappingForm(
+            request.POST, job=form.job, missing=form.missing, saved=context["saved_mapping"]
+        )
+        if not mapping_form.is_valid():
+            context["mapping_form"] = mapping_form
+            return TemplateResponse(request, [template], context)
+        queued = (
+            ImportRun.objects.filter(pk=run.pk, state__in=ImportRun.MAPPABLE)
+            .exclude(confirmed=True)
+            .update(
+                state=ImportRun.State.WAITING,
                 mapping=mapping_form.mapping,
                 values=mapping_form.values,
-                **kwargs,
+                mapping_chosen=True,
+                column_mapping=None,
+                form_data={**run.form_data, "language": get_language()},
+                problems=[],
+                details={},
             )
-            mapping_form.refuse_bad_values(result)
-        if not mapping_form.is_valid():
-            context.update(
-                self.mapping_step_context(
-                    confirm_form, job, missing, saved, mapping_form=mapping_form
-                )
-            )
-            return TemplateResponse(request, [self.mapping_template_name], context)
-        result.column_mapping = ColumnMapping.objects.remember(
-            type(resource),
-            job.header.names,
-            mapping_form.mapping,
-            mapping_form.values,
-            request.user,
         )
-        # Below a preview with problems, the upload form again for the corrected file.
-        blank = copy.copy(request)
-        blank.POST = QueryDict()
-        form = self.create_import_form(blank)
-        context.update(
-            {
-                "form": form,
-                "media": self.media + form.media,
-                "fields_list": [
-                    (
-                        resource.get_display_name(),
-                        [field.column_name for field in resource.get_user_visible_fields()],
-                    )
-                ],
-                "import_error_display": self.import_error_display,
-                "result": result,
-            }
-        )
-        if result.has_errors() or result.has_validation_errors():
-            discard_upload(name)
-        else:
-            context["confirm_form"] = confirm_form
-        return TemplateResponse(request, [self.import_template_name], context)
+        if queued:
+            start(run)
+        return HttpResponseRedirect(run_url(run, self.admin_site))
 
     def names_an_import(self, confirm_form, request):
         """Whether a posted preview names a format and an import this page offers."""
@@ -507,50 +450,30 @@ class BaseAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
 
     @method_decorator(require_POST)
     def process_import(self, request, **kwargs):
-        """The confirmation: the previewed upload is imported once and removed whatever happens.
+        """The confirmation: the previewed run's write is queued once, and its page opens.
 
-        The upload is taken out of storage before it is imported, so a confirmation submitted
-        again (a double click, the back button) or after its preview expired writes nothing
-        and says so; it names a file only by the name the preview gave.
+        A confirmation submitted again (a double click, the back button), after its preview
+        expired or after it was cancelled queues nothing and says so; it names a run only by
+        the name the preview gave its upload, among the user's own runs.
         """
         if not self.has_import_permission(request):
             raise PermissionDenied
         # Cheap (one folder listed): previews abandoned for a day go at each confirmation.
         remove_stale_uploads()
-        confirm_form = self.create_confirm_form(request)
-        if not confirm_form.is_valid():
-            return super().process_import(request, **kwargs)
-        formats = self.get_import_formats()
-        chosen = confirm_form.cleaned_data["format"]
-        data = None
-        if chosen.isdigit() and int(chosen) < len(formats):
-            data = take_upload(confirm_form.cleaned_data["import_file_name"])
-        if data is None:
+        run = self.run_of(request, self.create_confirm_form(request))
+        if run is None or not upload_exists(run.upload_name):
             return self.upload_gone(request)
-        dataset = formats[int(chosen)](encoding=self.from_encoding).create_dataset(data)
-        result = self.process_dataset(dataset, confirm_form, request, **kwargs)
-        return self.process_result(result, request)
-
-    def process_dataset(self, dataset, form, request, **kwargs):
-        try:
-            result = super().process_dataset(dataset, form, request, **kwargs)
-            needed = mapping_needed(result)
-            if needed is None:
-                return result
-            # Confirmed with the mapping its preview used: the one remembered for its headers.
-            saved = ColumnMapping.objects.for_file(
-                type(needed.job.resource), needed.job.header.names
-            )
-            if saved is None:
-                return result
-            mapping, values = fitting(saved, needed.job.resource, needed.job.header.names)
-            return super().process_dataset(
-                dataset, form, request, mapping=mapping, values=values, **kwargs
-            )
-        except DatabaseError as error:
-            # Refused as the import's transaction committed (a key checked at commit, a lost
-            # connection), after the resource had done its part.
-            return refused_result(refusal(error), len(dataset))
+        settle(run)
+        queued = ImportRun.objects.filter(pk=run.pk, state=ImportRun.State.PREVIEWED).update(
+            state=ImportRun.State.WAITING,
+            confirmed=True,
+            # What the worker says, it says in the language of whoever queued it.
+            form_data={**run.form_data, "language": get_language()},
+        )
+        if not queued:
+            return self.upload_gone(request)
+        start(run)
+        return HttpResponseRedirect(run_url(run, self.admin_site))
 
 
 class ConcurrentEditInlineMixin:
@@ -640,3 +563,213 @@ class ColumnMappingAdmin(SimpleHistoryAdmin):
             "<div>{}: {}</div>",
             ((labels.get(name, name), value) for name, value in mapping.values.items()),
         )
+
+
+def run_url(run, admin_site=admin.site):
+    return reverse("admin:config_importrun_change", args=[run.pk], current_app=admin_site.name)
+
+
+class RunResult:
+    """A run's recorded outcome as the preview's templates read an import's result."""
+
+    def __init__(self, run):
+        details = run.details or {}
+        self.totals = {"new": run.new, "update": run.updated, "skip": run.unchanged}
+        self.problems = run.problems
+        self.total_rows = run.rows_total
+        self.seconds = details.get("seconds", run.seconds)
+        self.file = details.get("file", {})
+        self.column_mapping = run.column_mapping
+        self.diff_headers = details.get("headers", [])
+        self.created_organizations = details.get("created_organizations", [])
+        self.differences = details.get("differences", [])
+        self.base_errors = [SimpleNamespace(error=error) for error in details.get("errors", [])]
+        # The lines with problems, one per invalid row.
+        self.invalid_rows = sorted({problem["line"] for problem in run.problems}, key=str)
+        self.rows = [
+            # The preview's diff, as import-export wrote it: escaped values in <ins>/<del>.
+            SimpleNamespace(import_type=row["type"], diff=[mark_safe(cell) for cell in row["diff"]])
+            for row in details.get("rows", [])
+        ]
+
+    def valid_rows(self):
+        return self.rows
+
+    def row_errors(self):
+        # Said among base_errors, each with its line.
+        return []
+
+    def has_errors(self):
+        return bool(self.base_errors)
+
+    def has_validation_errors(self):
+        return bool(self.problems)
+
+
+def imports_anything(request):
+    """Whether the user may import into some list: the Imports pages are theirs."""
+    user = request.user
+    return user.is_active and (
+        user.is_superuser
+        or any(perm.partition(".")[2].startswith("import_") for perm in user.get_all_permissions())
+    )
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    """The Imports list and each import's own page: its progress live while a worker has it,
+    then its preview, mapping step or outcome. A user sees their own imports; administrators
+    see everyone's."""
+
+    list_display = [
+        "created_at",
+        "file_name",
+        "import_display",
+        "user",
+        "state_display",
+        "new",
+        "updated",
+        "unchanged",
+        "errors",
+    ]
+    list_display_links = ["created_at", "file_name"]
+    list_select_related = ["user"]
+    list_filter = ["state"]
+    search_fields = ["file_name"]
+    show_full_result_count = False
+    run_template_name = "admin/import_export/import_run.html"
+
+    def get_queryset(self, request):
+        return ImportRun.objects.visible_to(request.user)
+
+    def has_module_permission(self, request):
+        return imports_anything(request)
+
+    def has_view_permission(self, request, obj=None):
+        return imports_anything(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_object(self, request, object_id, from_field=None):
+        # Someone else's import answers as a missing one, on every page.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+    @admin.display(description=_("import"), ordering="model")
+    def import_display(self, run):
+        return run.import_name()
+
+    @admin.display(description=_("state"), ordering="state")
+    def state_display(self, run):
+        return status(run)["stage_label"]
+
+    def changelist_view(self, request, extra_context=None):
+        fail_stale(self.get_queryset(request))
+        return super().changelist_view(request, extra_context)
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<int:object_id>/status/",
+                self.admin_site.admin_view(self.status_view),
+                name="{}_{}_status".format(*info),
+            ),
+            path(
+                "<int:object_id>/cancel/",
+                self.admin_site.admin_view(self.cancel_view),
+                name="{}_{}_cancel".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def visible_run(self, request, object_id):
+        """The user's run, its stale or cancelled state settled; 404 for anyone else's."""
+        runs = self.get_queryset(request).filter(pk=object_id)
+        fail_stale(runs)
+        run = runs.select_related("user", "column_mapping__saved_by").first()
+        if run is None:
+            raise Http404
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        settle(run)
+        return run
+
+    def status_view(self, request, object_id):
+        """What the page polls while a worker has the run."""
+        return JsonResponse(status(self.visible_run(request, object_id)))
+
+    @method_decorator(require_POST)
+    def cancel_view(self, request, object_id):
+        run = self.visible_run(request, object_id)
+        if not cancel(run, request.user):
+            messages.error(request, _("This import can no longer be cancelled."))
+        return HttpResponseRedirect(run_url(run, self.admin_site))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The import's page: its progress, then its mapping step, preview or outcome."""
+        run = self.visible_run(request, object_id)
+        from django.apps import apps
+
+        records = self.admin_site._registry.get(apps.get_model(run.model))
+        request.current_app = self.admin_site.name
+        State = ImportRun.State
+        if run.state == State.MAPPING and records is not None:
+            step = records.mapping_step(request, run)
+            if step is not None:
+                template, context = step
+                return TemplateResponse(request, [template], context)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import: %(file)s") % {"file": run.file_name},
+            "opts": records.model._meta if records else self.opts,
+            "run": run,
+            "status": status(run),
+            "status_url": reverse(
+                "admin:config_importrun_status", args=[run.pk], current_app=self.admin_site.name
+            ),
+            "cancel_url": reverse(
+                "admin:config_importrun_cancel", args=[run.pk], current_app=self.admin_site.name
+            ),
+            "runs_url": reverse("admin:config_importrun_changelist"),
+            "can_cancel": run.state in ImportRun.CANCELLABLE,
+        }
+        if records is not None:
+            model_info = records.get_model_info()
+            context["import_url"] = reverse("admin:{}_{}_import".format(*model_info))
+            context["records_url"] = reverse("admin:{}_{}_changelist".format(*model_info))
+        template = self.run_template_name
+        if run.state == State.DONE:
+            context["outcome"] = _(
+                "Import finished in %(seconds).1f s: %(new)d new, %(updated)d updated, "
+                "%(unchanged)d unchanged %(what)s."
+            ) % {
+                "seconds": run.seconds,
+                "new": run.new,
+                "updated": run.updated,
+                "unchanged": run.unchanged,
+                "what": run.import_name(),
+            }
+        if run.state in (State.PREVIEWED, State.PROBLEMS) and records is not None:
+            template = records.import_template_name
+            context["result"] = RunResult(run)
+            if run.state == State.PREVIEWED:
+                try:
+                    confirm_form = AdminWork(run).form
+                except ImportFileError as error:
+                    messages.error(request, str(error))
+                else:
+                    # As the upload page made it: its initial values are what it carries.
+                    confirm_form.initial = {
+                        name: value
+                        for name, value in run.form_data.items()
+                        if name in confirm_form.fields
+                    }
+                    context["confirm_form"] = confirm_form
+        return TemplateResponse(request, [template], context)

@@ -30,3 +30,12 @@ class ConfigConfig(AppConfig):
 class JumysAdminConfig(admin_apps.AdminConfig):
     default = False
     default_site = "config.admin_site.JumysAdminSite"
+
+    def ready(self):
+        super().ready()
+        from django.contrib import admin
+        from django_tasks_db.models import DBTaskResult
+
+        # The worker's queue is machinery: users follow their imports under "Imports".
+        if admin.site.is_registered(DBTaskResult):
+            admin.site.unregister(DBTaskResult)

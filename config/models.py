@@ -107,3 +107,125 @@ class ColumnMapping(models.Model):
         except (LookupError, ValueError):
             # The import was removed since; its key is all that is left to show.
             return self.resource
+
+
+class ImportRunQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The imports a user may see: their own; administrators see everyone's. Every page,
+        status and action on imports goes through it."""
+        if not (user and user.is_active and user.is_staff):
+            return self.none()
+        return self if user.is_superuser else self.filter(user=user)
+
+    def under_way(self):
+        return self.filter(state__in=ImportRun.WORKING)
+
+
+class ImportRun(models.Model):
+    """One file on its way through an import: the preview, the mapping step, the confirmation
+    and the write, each checked and written by a worker process while the page follows it.
+
+    What a worker does while the import's transaction is open (rows checked and written, the
+    stage, its heartbeat) and a request to cancel are kept outside the database
+    (`config.imports.Progress`); the outcome is written here once the transaction is over."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("waiting for a worker")
+        READING = "reading", _("reading the file")
+        CHECKING = "checking", _("checking rows")
+        WRITING = "writing", _("writing")
+        MAPPING = "mapping", _("columns to choose")
+        PREVIEWED = "previewed", _("awaiting confirmation")
+        CHECKED = "checked", _("checked, nothing written")
+        PROBLEMS = "problems", _("has problems")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+        CANCELLED = "cancelled", _("cancelled")
+
+    WORKING = (State.READING, State.CHECKING, State.WRITING)
+    # States in which the page keeps polling for what the worker does.
+    ACTIVE = (State.WAITING, *WORKING)
+    # States a user may still cancel from: nothing has been written in any of them.
+    CANCELLABLE = (*ACTIVE, State.MAPPING, State.PREVIEWED)
+    # States in which the columns may be mapped (again) and the file previewed with them.
+    MAPPABLE = (State.MAPPING, State.PREVIEWED, State.PROBLEMS)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    model = models.CharField(_("records"), max_length=100, help_text=_("app_label.model_name"))
+    resource = models.CharField(_("import"), max_length=200)
+    file_name = models.CharField(_("file"), max_length=255)
+    upload_name = models.CharField(_("stored upload"), max_length=64, blank=True)
+    sheet = models.CharField(_("sheet"), max_length=100, blank=True)
+    form_data = models.JSONField(
+        _("choices on the form"),
+        default=dict,
+        blank=True,
+        help_text=_("The import form's choices, as the confirmation carries them."),
+    )
+    mapping = models.JSONField(_("columns"), default=dict, blank=True)
+    values = models.JSONField(_("values for the whole file"), default=dict, blank=True)
+    # The mapping was chosen on the mapping step for this file: remembered for its headers
+    # once a preview with it has read every value given for the whole file.
+    mapping_chosen = models.BooleanField(_("mapping chosen for this file"), default=False)
+    column_mapping = models.ForeignKey(
+        ColumnMapping,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("column mapping"),
+    )
+    confirmed = models.BooleanField(
+        _("confirmed"), default=False, help_text=_("Written, not only previewed.")
+    )
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.WAITING
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    seconds = models.FloatField(_("seconds"), default=0)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_checked = models.PositiveIntegerField(_("rows checked"), default=0)
+    rows_written = models.PositiveIntegerField(_("rows written"), default=0)
+    new = models.PositiveIntegerField(_("new"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    errors = models.PositiveIntegerField(_("rows with problems"), default=0)
+    skipped = models.PositiveIntegerField(_("blank or total rows skipped"), default=0)
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    details = models.JSONField(
+        _("details"),
+        default=dict,
+        blank=True,
+        help_text=_("What the preview shows beside the problems: the file, its first rows."),
+    )
+    failure = models.TextField(_("why it stopped"), blank=True)
+
+    objects = ImportRunQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The Imports list: a user's own, newest first.
+            models.Index(fields=["user", "-created_at"], name="config_importrun_user_recent"),
+        ]
+
+    def __str__(self):
+        return f"{self.import_name()}: {self.file_name}"
+
+    def import_name(self):
+        """The import as users know it: its records' name ("organizations")."""
+        try:
+            return str(apps.get_model(self.model)._meta.verbose_name_plural)
+        except (LookupError, ValueError):
+            return self.model

@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "registry",
     "memoranda",
     "quotas",
@@ -276,8 +278,32 @@ CACHES = {
         "LOCATION": env_str("JUMYS_CACHE_URL"),
     }
     if os.environ.get("JUMYS_CACHE_URL")
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # An import's live progress and its cancel flag (config/imports.py): written by the worker
+    # while the import's own transaction is open, and read by every application server. Kept
+    # out of the database, which on SQLite has one writer, held by that transaction; in the
+    # shared cache if there is one, else in files in the media storage every server and worker
+    # already shares for the uploads.
+    "imports": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env_str("JUMYS_CACHE_URL"),
+        "KEY_PREFIX": "imports",
+    }
+    if os.environ.get("JUMYS_CACHE_URL")
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(MEDIA_ROOT / "import-progress"),
+        # A full cache drops entries at random: room for every import under way.
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
 }
+
+# Imports are checked and written by worker processes (`manage.py db_worker`), which take them
+# from a table in the database: nothing else to run.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A running import whose worker has not been heard of for this long died with it (killed,
+# machine down): it is shown failed, and nothing of it was written.
+IMPORT_STALE_SECONDS = env_int("JUMYS_IMPORT_STALE_SECONDS", 60)
 
 # Reminders go out through SMTP in production; development prints them to the console.
 SMTP_EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

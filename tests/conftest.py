@@ -37,3 +37,17 @@ def make_staff(django_user_model):
         return user
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def imports_in_process(settings):
+    """Imports queued in a test run at once, in the test's own process and transaction, as a
+    worker would run them; their progress in this process's memory."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.CACHES = {
+        **settings.CACHES,
+        "imports": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "imports",
+        },
+    }

@@ -63,7 +63,9 @@ def editor(client, make_staff):
 def upload(client, model, text, **form):
     file = SimpleUploadedFile("file.csv", text.encode())
     return client.post(
-        url(model, "import"), {"format": "1", "resource": "0", "import_file": file, **form}
+        url(model, "import"),
+        {"format": "1", "resource": "0", "import_file": file, **form},
+        follow=True,
     )
 
 

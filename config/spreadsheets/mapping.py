@@ -85,7 +85,7 @@ class ColumnMappingForm(forms.Form):
 
     def __init__(self, *args, job, missing, saved=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.job = job
+        self.job, self.missing = job, missing
         resource = job.resource
         self.labels = {
             resource.get_field_name(field): str(field.column_name)
@@ -122,6 +122,13 @@ class ColumnMappingForm(forms.Form):
                 initial=saved_values.get(name, ""),
                 help_text=_("A code or a name, as you would write it in a cell."),
             )
+
+    def data_for(self, mapping, values):
+        """The form's data choosing `mapping` ({header: field name}) and `values`, as a user
+        who chose them posted it."""
+        data = {key: mapping.get(name, "") for key, name, _match in self.columns}
+        data.update({f"value_{name}": value for name, value in values.items()})
+        return data
 
     def column_rows(self):
         """Each column for the page: its select, its header, samples and how sure the

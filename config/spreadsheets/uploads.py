@@ -9,6 +9,7 @@ the preview offers no confirmation, and `remove_stale_uploads` removes previews 
 import datetime
 import os
 import re
+import uuid
 
 from django.core.files.storage import storages
 from django.utils import timezone
@@ -24,6 +25,13 @@ def upload_storage():
     return (
         storages["import_export"] if "import_export" in storages.backends else storages["default"]
     )
+
+
+def store_upload(upload):
+    """Keeps an uploaded file for its import's worker, streamed in its chunks; its name."""
+    name = uuid.uuid4().hex
+    upload_storage().save(f"{FOLDER}/{name}", upload)
+    return name
 
 
 def take_upload(name):
@@ -54,6 +62,10 @@ def read_upload(name):
             return upload.read()
     except FileNotFoundError:
         return None
+
+
+def upload_exists(name):
+    return bool(NAME.fullmatch(name or "")) and upload_storage().exists(f"{FOLDER}/{name}")
 
 
 def discard_upload(name):

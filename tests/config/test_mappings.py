@@ -93,8 +93,15 @@ def upload(client, data, kind="xlsx", url=IMPORT_URL, language="ru", **fields):
     stream = io.BytesIO(data)
     stream.name = f"register.{kind}"
     return client.post(
-        url, {"format": FORMAT_INDEX[kind], "resource": "0", "import_file": stream, **fields}
+        url,
+        {"format": FORMAT_INDEX[kind], "resource": "0", "import_file": stream, **fields},
+        follow=True,
     )
+
+
+def post(client, url, data):
+    """A post of the mapping step or the confirmation, followed to the import's page."""
+    return client.post(url, data, follow=True)
 
 
 def carried(page):
@@ -154,7 +161,7 @@ def test_a_mapping_is_saved_previewed_and_confirmed_then_used_for_the_same_heade
     client, editor, media
 ):
     page = upload(client, xlsx([HEADERS, *register([1, 2, 3])]))
-    preview = client.post(MAPPING_URL, choices(page, values={"kind": "Коммерческое предприятие"}))
+    preview = post(client, MAPPING_URL, choices(page, values={"kind": "Коммерческое предприятие"}))
     assert preview.status_code == 200
     assert preview.templates[0].name == "admin/import_export/import.html"
     result = preview.context["result"]
@@ -175,7 +182,7 @@ def test_a_mapping_is_saved_previewed_and_confirmed_then_used_for_the_same_heade
     assert saved.values == {"kind": "Коммерческое предприятие"}
     assert (saved.saved_by, saved.history.get().history_user) == (editor, editor)
 
-    response = client.post(PROCESS_URL, {**carried(preview)}, follow=True)
+    response = post(client, PROCESS_URL, {**carried(preview)})
     assert response.status_code == 200
     imported = Organization.objects.order_by("bin")
     assert [o.bin for o in imported] == [valid_bin(1), valid_bin(2), valid_bin(3)]
@@ -198,8 +205,10 @@ def test_a_mapping_is_saved_previewed_and_confirmed_then_used_for_the_same_heade
 
 def test_a_field_chosen_twice_is_refused_and_nothing_is_saved(client, editor, media):
     page = upload(client, xlsx([HEADERS, *register([1, 2])]))
-    response = client.post(
-        MAPPING_URL, choices(page, chosen={UNKNOWN: "name_ru"}, values={"kind": "enterprise"})
+    response = post(
+        client,
+        MAPPING_URL,
+        choices(page, chosen={UNKNOWN: "name_ru"}, values={"kind": "enterprise"}),
     )
     assert response.templates[0].name == "admin/import_export/import_mapping.html"
     errors = response.context["mapping_form"].non_field_errors()
@@ -211,15 +220,15 @@ def test_a_field_chosen_twice_is_refused_and_nothing_is_saved(client, editor, me
     assert not ColumnMapping.objects.exists() and not Organization.objects.exists()
     # The upload still waits: the corrected mapping previews it.
     assert len(uploads(media)) == 1
-    preview = client.post(
-        MAPPING_URL, choices(response, chosen={UNKNOWN: ""}, values={"kind": "enterprise"})
+    preview = post(
+        client, MAPPING_URL, choices(response, chosen={UNKNOWN: ""}, values={"kind": "enterprise"})
     )
     assert preview.context["result"].totals["new"] == 2
 
 
 def test_a_required_field_without_column_or_value_is_refused(client, editor):
     page = upload(client, xlsx([HEADERS, *register([1])]))
-    response = client.post(MAPPING_URL, choices(page, chosen={"БИН": ""}))
+    response = post(client, MAPPING_URL, choices(page, chosen={"БИН": ""}))
     assert sorted(response.context["mapping_form"].non_field_errors()) == [
         "Поле «БИН» обязательно: выберите столбец, в котором оно указано.",
         "Поле «Вид организации» обязательно: выберите столбец, в котором оно указано, или "
@@ -230,7 +239,7 @@ def test_a_required_field_without_column_or_value_is_refused(client, editor):
 
 def test_a_value_for_the_whole_file_the_import_refuses_is_marked_on_its_input(client, editor):
     page = upload(client, xlsx([HEADERS, *register([1, 2])]))
-    response = client.post(MAPPING_URL, choices(page, values={"kind": "Кооператив"}))
+    response = post(client, MAPPING_URL, choices(page, values={"kind": "Кооператив"}))
     assert response.templates[0].name == "admin/import_export/import_mapping.html"
     errors = response.context["mapping_form"].errors["value_kind"]
     assert len(errors) == 1 and "«Кооператив»" in errors[0], errors
@@ -241,7 +250,7 @@ def test_a_mapped_file_with_bad_rows_lists_them_and_keeps_the_mapping(client, ed
     rows = register([1, 2])
     rows[1][1] = "123"
     page = upload(client, xlsx([HEADERS, *rows]))
-    preview = client.post(MAPPING_URL, choices(page, values={"kind": "enterprise"}))
+    preview = post(client, MAPPING_URL, choices(page, values={"kind": "enterprise"}))
     assert preview.templates[0].name == "admin/import_export/import.html"
     assert [problem["line"] for problem in preview.context["result"].problems] == [5]
     assert "confirm_form" not in preview.context
@@ -252,14 +261,15 @@ def test_a_mapped_file_with_bad_rows_lists_them_and_keeps_the_mapping(client, ed
 
 def test_a_preview_with_a_saved_mapping_offers_to_change_it(client, editor):
     page = upload(client, xlsx([HEADERS, *register([1])]))
-    client.post(MAPPING_URL, choices(page, values={"kind": "enterprise"}))
+    post(client, MAPPING_URL, choices(page, values={"kind": "enterprise"}))
     preview = upload(client, xlsx([HEADERS, *register([1])]))
     assert "Изменить сопоставление столбцов" in preview.content.decode()
-    again = client.post(MAPPING_URL, carried(preview))
+    again = post(client, MAPPING_URL, carried(preview))
     assert again.templates[0].name == "admin/import_export/import_mapping.html"
     form = again.context["mapping_form"]
     assert form["value_kind"].value() == "enterprise"
-    preview = client.post(
+    preview = post(
+        client,
         MAPPING_URL,
         choices(again, chosen={UNKNOWN: "contact_person"}, values={"kind": "enterprise"}),
     )
@@ -270,7 +280,7 @@ def test_a_preview_with_a_saved_mapping_offers_to_change_it(client, editor):
 def test_a_csv_file_is_mapped_the_same_way(client, editor):
     page = upload(client, csv_file([HEADERS, *register([1, 2])]), kind="csv")
     assert page.context["mapping_form"].value_names == ["kind"]
-    preview = client.post(MAPPING_URL, choices(page, values={"kind": "enterprise"}))
+    preview = post(client, MAPPING_URL, choices(page, values={"kind": "enterprise"}))
     assert preview.context["result"].totals["new"] == 2
 
 
@@ -278,14 +288,14 @@ def test_the_mapping_step_refuses_a_preview_that_is_gone(client, editor, media):
     page = upload(client, xlsx([HEADERS, *register([1])]))
     for name in uploads(media):
         (media / FOLDER / name).unlink()
-    response = client.post(MAPPING_URL, choices(page, values={"kind": "enterprise"}))
-    assert response.status_code == 302
+    response = post(client, MAPPING_URL, choices(page, values={"kind": "enterprise"}))
+    assert response.redirect_chain == [(IMPORT_URL, 302)]
     assert not ColumnMapping.objects.exists()
 
 
 def test_the_mapping_step_is_for_those_who_may_import(client, make_staff):
     client.force_login(make_staff("viewer", permissions=["view_organization"], national=True))
-    assert client.post(MAPPING_URL, {}).status_code == 403
+    assert post(client, MAPPING_URL, {}).status_code == 403
 
 
 def test_the_mapping_page_reads_in_kazakh(client, editor):
@@ -294,9 +304,9 @@ def test_the_mapping_page_reads_in_kazakh(client, editor):
     html = page.content.decode()
     assert "Ұйым түрі" in html and "— импорттамау —" in html
     assert untranslated(html, english_msgids()) == []
-    refused = client.post(MAPPING_URL, choices(page, chosen={UNKNOWN: "name_ru"}))
+    refused = post(client, MAPPING_URL, choices(page, chosen={UNKNOWN: "name_ru"}))
     assert untranslated(refused.content.decode(), english_msgids()) == []
-    preview = client.post(MAPPING_URL, choices(page, values={"kind": "enterprise"}))
+    preview = post(client, MAPPING_URL, choices(page, values={"kind": "enterprise"}))
     assert untranslated(preview.content.decode(), english_msgids()) == []
     saved = ColumnMapping.objects.get()
     for url in [
@@ -328,7 +338,8 @@ def test_the_quota_form_choices_are_kept_through_the_mapping_step(admin_client):
     )
     assert page.templates[0].name == "admin/import_export/import_mapping.html"
     assert page.context["mapping_form"].value_names == []
-    preview = admin_client.post(
+    preview = post(
+        admin_client,
         reverse("admin:quotas_quota_import_mapping"),
         choices(page, url=reverse("admin:quotas_quota_import_mapping")),
     )
@@ -339,7 +350,7 @@ def test_the_quota_form_choices_are_kept_through_the_mapping_step(admin_client):
         category,
         "12/3",
     )
-    admin_client.post(reverse("admin:quotas_quota_process_import"), carried(preview))
+    post(admin_client, reverse("admin:quotas_quota_process_import"), carried(preview))
     quota = Quota.objects.get()
     assert (quota.organization, quota.year, quota.category) == (employer, 2026, category)
     assert (quota.resolution_number, quota.resolution_date) == ("12/3", datetime.date(2026, 1, 20))
@@ -414,9 +425,9 @@ def test_the_sheet_named_on_the_form_is_the_one_imported_through_mapping_and_con
     page = upload(client, data, sheet="Реестр")
     assert page.context["file"]["sheet"] == "Реестр"
     assert carried(page)["sheet"] == "Реестр"
-    preview = client.post(MAPPING_URL, choices(page, values={"kind": "enterprise"}))
+    preview = post(client, MAPPING_URL, choices(page, values={"kind": "enterprise"}))
     assert preview.context["result"].file["sheet"] == "Реестр"
-    client.post(PROCESS_URL, carried(preview))
+    post(client, PROCESS_URL, carried(preview))
     assert sorted(Organization.objects.values_list("bin", flat=True)) == [
         valid_bin(2),
         valid_bin(3),

@@ -3,13 +3,13 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
+from django.utils import timezone
 
-from config.models import ColumnMapping
+from config.imports import FileWork, execute
+from config.models import ImportRun, import_key
 from config.spreadsheets.formats import SpreadsheetError
-from config.spreadsheets.mapping import fitting, mapping_needed, suggestions
+from config.spreadsheets.mapping import mapping_needed, suggestions
 from config.spreadsheets.pipeline import Workbook
-from config.spreadsheets.refusals import refusal
 from memoranda.resources import PartyResource
 from quotas.models import QuotaCategory
 from quotas.resources import (
@@ -109,46 +109,39 @@ class Command(BaseCommand):
                 f"No field {', '.join(unknown)} in {kind}; its fields are: {', '.join(fields)}."
             )
 
-        def run(mapping, values):
-            resource = RESOURCES[kind](**resource_options)
-            resource.progress = self.show_progress
-            try:
-                result = resource.import_data(
-                    workbook,
-                    dry_run=dry_run,
-                    user=account,
-                    file_name=file.name,
-                    sheet=options.get("sheet"),
-                    mapping=mapping,
-                    values=values,
-                )
-            except DatabaseError as error:
-                # Refused as the import's transaction committed; the resource reports the others.
-                raise CommandError(str(refusal(error))) from None
-            return resource, result
-
-        resource, result = run(mapping, values)
-        needed = mapping_needed(result)
-        if needed is not None and not mapping and not values:
-            # As in the admin: the mapping a user confirmed for files with these headers.
-            saved = ColumnMapping.objects.for_file(type(resource), needed.job.header.names)
-            if saved is not None:
-                self.stdout.write(
-                    f"Columns mapped as saved by {saved.saved_by or '—'} on "
-                    f"{saved.saved_at:%d.%m.%Y %H:%M}."
-                )
-                resource, result = run(*fitting(saved, resource, needed.job.header.names))
-                needed = mapping_needed(result)
+        run = ImportRun.objects.create(
+            user=account,
+            model=resource._meta.model._meta.label_lower,
+            resource=import_key(type(resource)),
+            file_name=file.name[:255],
+            sheet=options.get("sheet") or "",
+            mapping=mapping,
+            values=values,
+            confirmed=not dry_run,
+        )
+        # The worker's own code, in the foreground: the same checks, transaction and outcome.
+        work = FileWork(workbook, lambda: RESOURCES[kind](**resource_options))
+        resource, result = execute(run, work, echo=self.show_progress)
         self.stderr.write("")
+        if run.column_mapping is not None and not mapping and not values:
+            saved = run.column_mapping
+            self.stdout.write(
+                f"Columns mapped as saved by {saved.saved_by or '—'} on "
+                f"{timezone.localtime(saved.saved_at):%d.%m.%Y %H:%M}."
+            )
+        if result is None:
+            for error in run.details.get("errors", []):
+                self.stderr.write(error)
+            raise CommandError(run.failure or "Nothing was written.")
+        needed = mapping_needed(result)
         if needed is not None:
             self.explain_mapping(kind, needed)
             raise CommandError("Nothing was written.")
+        if run.state == ImportRun.State.FAILED:
+            raise CommandError(run.failure)
         if result.has_errors():
-            for error in result.base_errors:
-                self.stderr.write(str(error.error))
-            for line, errors in result.row_errors():
-                for error in errors:
-                    self.stderr.write(f"line {resource.line_of(line)}: {error.error}")
+            for error in run.details["errors"]:
+                self.stderr.write(error)
             raise CommandError("Nothing was written.")
         if result.has_validation_errors():
             for problem in result.problems[:PROBLEMS_SHOWN]:
@@ -231,12 +224,12 @@ class Command(BaseCommand):
             }
         }
 
-    def show_progress(self, done, total, width=40):
-        if not total or (done % max(total // 200, 1) and done != total):
+    def show_progress(self, checked, written, total, width=40):
+        if not total or (checked % max(total // 200, 1) and checked != total):
             return
-        filled = width * done // total
+        filled = width * checked // total
         sys.stderr.write(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] {done * 100 // total:3d}% "
-            f"{done}/{total} rows"
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {checked * 100 // total:3d}% "
+            f"{checked}/{total} rows checked, {written} written"
         )
         sys.stderr.flush()

@@ -234,7 +234,9 @@ def test_a_kazakh_register_with_a_two_row_header_imports_in_any_format(
     stream = io.BytesIO(BUILDERS[file_format](*kazakh_register()))
     stream.name = f"тізілім.{file_format}"
     index = {"xlsx": "0", "xls": "2", "ods": "3"}[file_format]
-    page = client.post(IMPORT_URL, {"format": index, "resource": "0", "import_file": stream})
+    page = client.post(
+        IMPORT_URL, {"format": index, "resource": "0", "import_file": stream}, follow=True
+    )
     result = page.context["result"]
     assert not result.has_errors(), [str(error.error) for error in result.base_errors]
     assert not result.has_validation_errors(), result.problems

@@ -44,6 +44,7 @@ def upload(client, name="organizations.xlsx"):
             IMPORT_URL,
             {"format": "0" if name.endswith(".xlsx") else "1", "import_file": stream},
             HTTP_ACCEPT_LANGUAGE="en",
+            follow=True,
         )
 
 
@@ -66,7 +67,8 @@ def test_a_confirmed_upload_is_removed(admin_client, media):
 
 def test_a_confirmation_submitted_again_imports_nothing_and_says_so(admin_client, media):
     data = upload(admin_client).context["confirm_form"].initial
-    assert messages_of(admin_client, confirm(admin_client, data))[0].startswith("Import finished")
+    done = confirm(admin_client, data)
+    assert admin_client.get(done.url).context["run"].state == "done"
     Organization.objects.all().delete()
     again = confirm(admin_client, data)
     assert again.status_code == 302
@@ -155,8 +157,11 @@ def test_a_preview_with_problems_removes_its_upload_at_once(admin_client, media)
 def test_an_unreadable_file_leaves_no_upload(admin_client, media):
     with io.BytesIO(b"PK\x03\x04 not really a workbook") as stream:
         stream.name = "broken.xlsx"
-        response = admin_client.post(IMPORT_URL, {"format": "0", "import_file": stream})
-    assert response.context["form"].errors
+        response = admin_client.post(
+            IMPORT_URL, {"format": "0", "import_file": stream}, follow=True
+        )
+    assert response.context["run"].state == "problems"
+    assert response.context["result"].base_errors
     assert uploads(media) == []
 
 
@@ -169,9 +174,13 @@ def test_a_confirmation_that_fails_removes_its_upload(admin_client, media, monke
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(OrganizationResource, "import_data", crash)
-    admin_client.raise_request_exception = False
-    response = confirm(admin_client, data)
-    assert response.status_code == 500
+    response = admin_client.get(confirm(admin_client, data).url, HTTP_ACCEPT_LANGUAGE="en")
+    run = response.context["run"]
+    assert (run.state, run.failure) == (
+        "failed",
+        "The import stopped on an unexpected error. Nothing was written.",
+    )
+    assert run.failure in response.content.decode()
     assert uploads(media) == []
 
 

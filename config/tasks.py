@@ -1,0 +1,23 @@
+"""Work the worker processes (`manage.py db_worker`) take from the database."""
+
+from django_tasks import task
+
+from .imports import AdminWork, execute, finish
+from .models import ImportRun
+from .spreadsheets.pipeline import ImportFileError
+
+
+@task()
+def run_import(run_id):
+    """An import started in the admin: its preview, or its write once confirmed."""
+    run = ImportRun.objects.filter(pk=run_id).first()
+    if run is None or run.state != ImportRun.State.WAITING:
+        return
+    try:
+        work = AdminWork(run)
+    except ImportFileError as error:
+        # The form no longer holds for its user (a region taken away, say).
+        run.details = {"errors": [str(error)]}
+        finish(run, ImportRun.State.PROBLEMS)
+        return
+    execute(run, work)
