@@ -6,8 +6,12 @@ HOST ?= 127.0.0.1:8000
 
 .PHONY: run test install messages lint db browser
 
+# The import worker runs beside the development server; Ctrl-C (or the server stopping)
+# stops both.
 run: install messages db
-	@echo "Serving the admin at http://$(HOST)/admin/"
+	@echo "Serving the admin at http://$(HOST)/admin/, with an import worker"
+	@$(BIN)/python manage.py db_worker --no-startup-delay -v0 & worker=$$!; \
+	trap 'pkill -P $$worker 2>/dev/null; kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST)
 
 test: install messages lint browser

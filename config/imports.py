@@ -56,9 +56,11 @@ class Progress:
     """A run's live state: {stage, checked, written, total, since, heartbeat}, and its cancel
     flag, under keys of their own so that neither side overwrites the other's."""
 
-    def __init__(self, run_id):
-        self.key = f"import-run-{run_id}"
-        self.cancel_key = f"import-run-{run_id}-cancel"
+    def __init__(self, run):
+        # Named by the run's creation too: a database made afresh (development, tests) numbers
+        # its runs from 1 again, and must not find an older run's cancel flag.
+        self.key = f"import-run-{run.pk}-{run.created_at.timestamp():.6f}"
+        self.cancel_key = f"{self.key}-cancel"
 
     def read(self):
         return cache().get(self.key) or {}
@@ -80,7 +82,7 @@ class Reporter:
 
     def __init__(self, run, echo=None):
         self.run, self.echo = run, echo
-        self.progress = Progress(run.pk)
+        self.progress = Progress(run)
         self.lock = threading.Lock()
         self.state = {"stage": State.READING, "checked": 0, "written": 0, "total": 0}
         self.state["since"] = self.state["heartbeat"] = time.time()
@@ -123,9 +125,9 @@ class Reporter:
         self.reported = now
         with self.lock:
             if self.state["stage"] == State.READING:
-                self.state.update(stage=State.CHECKING, since=now)
-            if written and self.state["stage"] != State.WRITING:
-                self.state.update(stage=State.WRITING)
+                self.state["since"] = now
+            # A confirmed import checks and writes batch by batch: its stage is the writing.
+            self.state["stage"] = State.WRITING if self.run.confirmed else State.CHECKING
             self.state.update(checked=checked, written=written, total=total)
         self.save()
         self.cancelled_by = self.progress.cancelled_by()
@@ -136,7 +138,7 @@ class Reporter:
 def status(run, now=None):
     """What the import's page shows of a run, as its status view answers it."""
     now = now or time.time()
-    live = Progress(run.pk).read() if run.state in ImportRun.WORKING else {}
+    live = Progress(run).read() if run.state in ImportRun.WORKING else {}
     stage = live.get("stage", run.state) if run.state in ImportRun.WORKING else run.state
     checked = live.get("checked", run.rows_checked)
     written = live.get("written", run.rows_written)
@@ -193,8 +195,8 @@ def fail_stale(runs=None):
     them was written (their transaction died with the worker), and no worker runs them again."""
     runs = (ImportRun.objects.all() if runs is None else runs).under_way()
     cutoff = time.time() - settings.IMPORT_STALE_SECONDS
-    for run in runs.only("pk", "state", "started_at"):
-        heard = Progress(run.pk).read().get("heartbeat")
+    for run in runs.only("pk", "state", "started_at", "created_at"):
+        heard = Progress(run).read().get("heartbeat")
         if heard is None and run.started_at is not None:
             heard = run.started_at.timestamp()
         if heard is None or heard >= cutoff:
@@ -230,7 +232,7 @@ def cancel(run, user):
     be now."""
     if run.state not in ImportRun.CANCELLABLE:
         return False
-    Progress(run.pk).cancel(user)
+    Progress(run).cancel(user)
     settle(run)
     return True
 
@@ -239,7 +241,7 @@ def settle(run):
     """A run cancelled while no worker had it is marked so; one a worker has, by the worker."""
     if run.state not in IDLE:
         return
-    by = Progress(run.pk).cancelled_by()
+    by = Progress(run).cancelled_by()
     if by is None:
         return
     try:
@@ -341,7 +343,7 @@ def execute(run, work, echo=None):
     resource = result = None
     with override(language), Reporter(run, echo) as reporter:
         try:
-            reporter.cancelled_by = Progress(run.pk).cancelled_by()
+            reporter.cancelled_by = Progress(run).cancelled_by()
             if reporter.cancelled_by is not None:
                 raise ImportCancelled
             workbook = work.read()

@@ -1,0 +1,281 @@
+"""Imports run by a worker: the upload and the confirmation answer at once, the import's page
+follows the worker, and a cancelled or dead import writes nothing.
+
+Regression: a 20,000-row people file was checked inside the upload's request, which gunicorn
+killed at 30 s; the user got a bare 500 and the upload stayed in storage.
+"""
+
+import datetime
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, connections
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from config.imports import Progress, Reporter
+from config.models import ImportRun
+from config.roles import REGISTRY_EDITOR
+from config.spreadsheets.uploads import FOLDER
+from config.tasks import run_import
+from registry.models import Organization
+from tests.registry.test_resources import DATA
+
+IMPORT_URL = reverse("admin:registry_organization_import")
+PROCESS_URL = reverse("admin:registry_organization_process_import")
+State = ImportRun.State
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def queued(settings):
+    """Imports wait in the queue, as they do for a worker, until the test runs them."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+def page_of(run):
+    return reverse("admin:config_importrun_change", args=[run.pk])
+
+
+def status_of(run):
+    return reverse("admin:config_importrun_status", args=[run.pk])
+
+
+def upload(client, name="organizations.xlsx"):
+    with open(DATA / name, "rb") as stream:
+        return client.post(
+            IMPORT_URL,
+            {"format": "0", "resource": "0", "import_file": stream},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+
+
+def confirm(client, run):
+    data = client.get(page_of(run)).context["confirm_form"].initial
+    return client.post(PROCESS_URL, {**data, "resource": "0"}, HTTP_ACCEPT_LANGUAGE="en")
+
+
+def uploads(media):
+    folder = media / FOLDER
+    return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
+
+
+@pytest.mark.django_db
+def test_the_upload_answers_at_once_with_a_waiting_import(admin_client, superuser, queued):
+    response = upload(admin_client)
+    run = ImportRun.objects.get()
+    assert response.status_code == 302 and response.url == page_of(run)
+    assert (run.state, run.user, run.file_name, run.model) == (
+        State.WAITING,
+        superuser,
+        "organizations.xlsx",
+        "registry.organization",
+    )
+    page = admin_client.get(page_of(run), HTTP_ACCEPT_LANGUAGE="en")
+    assert "waiting for a worker" in page.content.decode()
+    assert admin_client.get(status_of(run)).json()["active"] is True
+    assert Organization.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_worker_previews_then_writes_once_confirmed(admin_client, superuser, queued, media):
+    upload(admin_client)
+    run = ImportRun.objects.get()
+    run_import.call(run.pk)
+    run.refresh_from_db()
+    assert (run.state, run.new, run.rows_total) == (State.PREVIEWED, 3, 3)
+    page = admin_client.get(page_of(run), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.context["result"].totals["new"] == 3
+    assert len(page.context["result"].valid_rows()) == 3
+    assert Organization.objects.count() == 0, "the preview must not write"
+
+    response = confirm(admin_client, run)
+    assert response.url == page_of(run)
+    run.refresh_from_db()
+    assert (run.state, run.confirmed) == (State.WAITING, True)
+    assert Organization.objects.count() == 0, "the confirmation only queues the write"
+    run_import.call(run.pk)
+    run.refresh_from_db()
+    assert (run.state, run.new, run.updated, run.unchanged, run.rows_written) == (
+        State.DONE,
+        3,
+        0,
+        0,
+        3,
+    )
+    assert Organization.objects.count() == 3
+    assert {record.history_user for record in Organization.history.all()} == {superuser}
+    assert uploads(media) == []
+    page = admin_client.get(page_of(run), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Import finished in" in page and "3 new, 0 updated, 0 unchanged" in page
+    # Run again (a worker restarted with it in its queue): nothing happens twice.
+    run_import.call(run.pk)
+    assert Organization.history.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_cancelled_write_writes_nothing(admin_client, queued, media, monkeypatch):
+    upload(admin_client)
+    run = ImportRun.objects.get()
+    run_import.call(run.pk)
+    confirm(admin_client, run)
+    report = Reporter.__call__
+    inside = []
+
+    def cancelled_meanwhile(self, checked, written_rows, total):
+        # The user presses Cancel after the batch went to the writer, before the commit.
+        inside.append(connection.in_atomic_block)
+        admin_client.post(
+            reverse("admin:config_importrun_cancel", args=[run.pk]), HTTP_ACCEPT_LANGUAGE="en"
+        )
+        return report(self, checked, written_rows, total)
+
+    monkeypatch.setattr(Reporter, "__call__", cancelled_meanwhile)
+    run_import.call(run.pk)
+    run.refresh_from_db()
+    assert inside == [True], "cancelled inside the import's transaction"
+    assert (run.state, run.failure) == (State.CANCELLED, "Cancelled by root. Nothing was written.")
+    assert Organization.objects.count() == 0 and Organization.history.count() == 0
+    assert uploads(media) == []
+
+
+@pytest.mark.django_db
+def test_a_waiting_import_is_cancelled_at_once_and_never_run(admin_client, queued, media):
+    upload(admin_client)
+    run = ImportRun.objects.get()
+    admin_client.post(reverse("admin:config_importrun_cancel", args=[run.pk]))
+    run.refresh_from_db()
+    assert run.state == State.CANCELLED
+    run_import.call(run.pk)
+    run.refresh_from_db()
+    assert run.state == State.CANCELLED and run.rows_checked == 0
+    assert uploads(media) == []
+
+
+@pytest.mark.django_db
+def test_an_import_whose_worker_went_silent_shows_failed(admin_client, superuser, settings):
+    settings.IMPORT_STALE_SECONDS = 60
+    started = timezone.now() - datetime.timedelta(minutes=5)
+    run = ImportRun.objects.create(
+        user=superuser, model="registry.organization", file_name="big.xlsx", state=State.READING
+    )
+    ImportRun.objects.filter(pk=run.pk).update(started_at=started)
+    alive = ImportRun.objects.create(
+        user=superuser, model="registry.organization", file_name="alive.xlsx", state=State.READING
+    )
+    ImportRun.objects.filter(pk=alive.pk).update(started_at=started)
+    # The other one's worker said it was alive a moment ago.
+    Progress(alive).write({"stage": State.WRITING, "heartbeat": timezone.now().timestamp()})
+
+    answer = admin_client.get(status_of(run), HTTP_ACCEPT_LANGUAGE="en").json()
+    assert (answer["state"], answer["active"]) == ("failed", False)
+    assert answer["failure"].startswith("The worker processing this import stopped")
+    assert "Nothing was written." in answer["failure"]
+    assert admin_client.get(status_of(alive)).json()["stage"] == "writing"
+    listed = admin_client.get(reverse("admin:config_importrun_changelist"))
+    assert listed.status_code == 200
+    run.refresh_from_db()
+    alive.refresh_from_db()
+    assert (run.state, alive.state) == (State.FAILED, State.READING)
+
+
+@pytest.mark.django_db
+def test_an_import_is_seen_by_its_user_and_administrators_only(
+    client, make_staff, superuser, queued
+):
+    owner = make_staff("owner", groups=[REGISTRY_EDITOR], regions=["110000000"])
+    other = make_staff("other", groups=[REGISTRY_EDITOR], regions=["110000000"])
+    client.force_login(owner)
+    upload(client)
+    run = ImportRun.objects.get()
+    assert client.get(page_of(run)).status_code == 200
+    changelist = reverse("admin:config_importrun_changelist")
+    assert list(client.get(changelist).context["cl"].result_list) == [run]
+
+    client.force_login(other)
+    for url in [page_of(run), status_of(run)]:
+        assert client.get(url).status_code == 404, url
+    cancel = reverse("admin:config_importrun_cancel", args=[run.pk])
+    assert client.post(cancel).status_code == 404
+    assert list(client.get(changelist).context["cl"].result_list) == []
+    run.refresh_from_db()
+    assert run.state == State.WAITING
+
+    administrator = Client()
+    administrator.force_login(superuser)
+    assert administrator.get(page_of(run)).status_code == 200
+
+
+@pytest.fixture
+def reference_data():
+    # A transactional test starts after another one may have emptied the tables.
+    call_command("load_reference", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_is_seen_from_another_connection_while_the_import_transaction_is_open(
+    reference_data, make_staff, queued, monkeypatch
+):
+    owner = make_staff("owner", groups=[REGISTRY_EDITOR], national=True)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(owner)
+    upload(client)
+    run = ImportRun.objects.get()
+    run_import.call(run.pk)
+    run.refresh_from_db()
+    assert run.state == State.PREVIEWED, (run.state, run.problems, run.details, run.failure)
+    confirm(client, run)
+    report = Reporter.__call__
+    seen = []
+
+    def watched(self, checked, written, total):
+        report(self, checked, written, total)
+        if not connection.in_atomic_block:
+            return
+
+        def look():
+            # Another thread: another database connection, as another server's would be.
+            try:
+                seen.append(client.get(status_of(run)).json())
+            finally:
+                connections.close_all()
+
+        watcher = threading.Thread(target=look)
+        watcher.start()
+        watcher.join()
+
+    monkeypatch.setattr(Reporter, "__call__", watched)
+    run_import.call(run.pk)
+    assert len(seen) == 1, "looked once, between the batch and the commit"
+    (answer,) = seen
+    assert answer["active"] is True
+    assert (answer["stage"], answer["checked"], answer["total"]) == ("writing", 3, 3)
+    # On PostgreSQL a batch is sent by the writer's thread while the next one is checked.
+    written = answer["written"]
+    assert written in (0, 3)
+    assert answer["counts"] == f"3 of 3 rows checked, {written} written"
+    run.refresh_from_db()
+    assert run.state == State.DONE and Organization.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_the_import_pages_read_in_kazakh(admin_client, settings, queued):
+    from tests.test_kazakh import english_msgids, untranslated
+
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "kk"
+    upload(admin_client)
+    run = ImportRun.objects.get()
+    waiting = admin_client.get(page_of(run)).content.decode()
+    assert "өңдеушіні күтуде" in waiting and "Барлық импорттар" in waiting
+    assert untranslated(waiting, english_msgids()) == []
+    run_import.call(run.pk)
+    for url in [page_of(run), reverse("admin:config_importrun_changelist")]:
+        html = admin_client.get(url).content.decode()
+        assert untranslated(html, english_msgids()) == [], url
