@@ -93,9 +93,7 @@ def test_admin_import_of_the_akimat_table_takes_year_and_category_from_the_form(
     assert response.context["result"].totals["new"] == 3
     assert "Новый работодатель" in response.content.decode()
     confirm = response.context["confirm_form"].initial
-    response = admin_client.post(
-        reverse("admin:quotas_quota_process_import"), confirm, follow=True
-    )
+    response = admin_client.post(reverse("admin:quotas_quota_process_import"), confirm, follow=True)
     assert response.context["run"].state == "done"
     assert Quota.objects.filter(year=2026, resolution_number="12/3").count() == 3
 
