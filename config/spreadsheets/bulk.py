@@ -1,6 +1,7 @@
 """Checking and writing many rows at once, with the history records saving them one by one would
 leave."""
 
+import itertools
 import operator
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +12,7 @@ from django.db.models import DateField, DateTimeField, Field, Model
 from django.db.models.expressions import DatabaseDefault
 from django.db.models.lookups import In
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 # How COPY's text format spells a value, by field type: every character as typed, but for the
 # four that would end a value or a row, which go backslashed.
@@ -133,7 +135,9 @@ def record_history_in_bulk(
     """History records for rows written in bulk, copied from the rows inside the database.
 
     One INSERT … SELECT per chunk of keys: the rows never travel back through Python.
-    `history_type` is simple-history's "+" (created) or "~" (changed).
+    `history_type` is simple-history's "+" (created) or "~" (changed). A model whose history
+    keeps many-to-many fields gets, for each record, the rows those fields hold, as saving
+    would give it.
     """
     connection = connections[using]
     history_model = model.history.model
@@ -144,6 +148,9 @@ def record_history_in_bulk(
     pk = quote(model._meta.pk.column)
     postgres = connection.vendor == "postgresql"
     chunk = 50_000 if postgres else 500
+    many = getattr(history_model, "_history_m2m_fields", [])
+    # The new records' ids, where their many-to-many rows are to be copied next.
+    returning = f" RETURNING {quote(history_model._meta.pk.column)}" if many else ""
     prefix = (
         f"INSERT INTO {quote(history_model._meta.db_table)} "
         f"({', '.join(columns + [quote(name) for name in extra])}) "
@@ -160,22 +167,65 @@ def record_history_in_bulk(
                 # since it was last analyzed would be scanned once per key, chunk after chunk.
                 cursor.execute(
                     prefix + f"FROM unnest(%s::{key_type}[]) AS written (pk) "
-                    f"JOIN {table} ON {table}.{pk} = written.pk",
+                    f"JOIN {table} ON {table}.{pk} = written.pk" + returning,
                     [*values, keys],
                 )
             else:
                 marks = ", ".join(["%s"] * len(keys))
-                cursor.execute(prefix + f"FROM {table} WHERE {pk} IN ({marks})", [*values, *keys])
+                cursor.execute(
+                    prefix + f"FROM {table} WHERE {pk} IN ({marks})" + returning,
+                    [*values, *keys],
+                )
+            if many:
+                records = [record for (record,) in cursor.fetchall()]
+                for field in many:
+                    record_m2m_history(model, field, records, cursor)
+
+
+def record_m2m_history(model, field, records, cursor):
+    """The rows a many-to-many field holds, copied beside each of the history `records`."""
+    connection = cursor.db
+    quote = connection.ops.quote_name
+    history_model = model.history.model
+    m2m_history = HistoricalRecords.m2m_models[field]
+    through = field.remote_field.through
+    columns = [quote(each.column) for each in through._meta.concrete_fields]
+    written = quote(history_model._meta.db_table)
+    statement = (
+        f"INSERT INTO {quote(m2m_history._meta.db_table)} "
+        f"({', '.join(columns)}, {quote(m2m_history._meta.get_field('history').column)}) "
+        f"SELECT {', '.join(f'held.{column}' for column in columns)}, "
+        f"record.{quote(history_model._meta.pk.column)} "
+        f"FROM {written} record JOIN {quote(through._meta.db_table)} held "
+        f"ON held.{quote(field.m2m_column_name())} = record.{quote(model._meta.pk.column)} "
+        f"WHERE record.{quote(history_model._meta.pk.column)} "
+    )
+    if connection.vendor == "postgresql":
+        cursor.execute(statement + "= ANY(%s)", [records])
+        return
+    for start in range(0, len(records), 500):
+        chunk = records[start : start + 500]
+        cursor.execute(statement + f"IN ({', '.join(['%s'] * len(chunk))})", chunk)
+
+
+# Each scratch table a writer makes has a name of its own, however many a transaction holds.
+SCRATCH_NUMBERS = itertools.count(1)
 
 
 class BulkWriter:
     """Writes batches of new and changed instances of one model, and their history.
 
     New rows reach PostgreSQL through COPY, with keys drawn from the table's own sequence;
-    other databases take them through bulk_create. Changed rows go through bulk_update. The
-    instances' derived columns are filled first (`refresh_derived_fields`), as save() would.
-    Timestamps (auto_now, auto_now_add) are the moment the writer started, the date its history
-    records carry too; bulk_create, off PostgreSQL, stamps its own.
+    other databases take them through bulk_create. Changed rows are as quick to write: on
+    PostgreSQL they are copied into a scratch table and written by one `UPDATE … FROM` per
+    batch; elsewhere one prepared `UPDATE … WHERE pk` runs for every row (Django's bulk_update
+    writes a CASE per column whose cost grows faster than the batch). A changed row is written
+    whole, as save() writes it, but for its key and the moment it was created. An instance that
+    carries `_m2m` ({field name: (the keys it is to hold, those it holds)}) has its
+    many-to-many rows added and removed to match. The instances' derived columns are filled
+    first (`refresh_derived_fields`), as save() would. Timestamps (auto_now, auto_now_add) are
+    the moment the writer started, the date its history records carry too; bulk_create, off
+    PostgreSQL, stamps its own.
 
     Used as a context manager. On PostgreSQL each batch is written by a second thread over the
     same connection, so in the same transaction, while the caller reads and checks the next
@@ -187,10 +237,11 @@ class BulkWriter:
     handed over so far, so that it runs between two batches instead of waiting behind a COPY
     (the driver takes the connection's lock per statement, so a query made directly is safe,
     only slower); `wait()` returns once the batches handed over are written, or raises what
-    writing one of them raised.
+    writing one of them raised. Used without `with`, a writer writes each batch as it is
+    handed over, in the caller's thread: for records a batch of another table needs first.
     """
 
-    def __init__(self, model, update_fields, user=None, reason="", using=None):
+    def __init__(self, model, update_fields=None, user=None, reason="", using=None):
         self.model = model
         self.using = using or router.db_for_write(model)
         self.database = connections[self.using]
@@ -210,11 +261,17 @@ class BulkWriter:
         ]
         if computed:
             raise NotImplementedError(f"bulk writing cannot save {', '.join(computed)}")
-        self.update_fields = list(
-            dict.fromkeys(
-                [*update_fields, *(field.name for field in self.timestamps if field.auto_now)]
-            )
-        )
+        if update_fields is None:
+            self.update_fields = [
+                field
+                for field in fields
+                if not field.primary_key
+                and not (getattr(field, "auto_now_add", False) and not field.auto_now)
+            ]
+        else:
+            names = [*update_fields, *(field.name for field in self.timestamps if field.auto_now)]
+            self.update_fields = [meta.get_field(name) for name in dict.fromkeys(names)]
+        self.many = meta.many_to_many
         self.user = user
         self.reason = reason
         self.date = timezone.now()
@@ -223,15 +280,25 @@ class BulkWriter:
             # The key first: it is drawn from the sequence as the batch is written.
             self.copied = [meta.pk, *(field for field in fields if field is not meta.pk)]
             self.copy_text = [self.text_of(field) for field in self.copied[1:]]
-            getter = operator.attrgetter(*(field.attname for field in self.copied[1:]))
-            # attrgetter gives a tuple for two names or more, the value itself for one.
-            self.copy_values = getter if len(self.copied) > 2 else lambda row: (getter(row),)
+            self.copy_values = self.values_of(self.copied[1:])
+            self.update_text = [self.text_of(field) for field in self.update_fields]
+            self.update_values = self.values_of(self.update_fields)
+        else:
+            quote = self.database.ops.quote_name
+            self.update_statement = (
+                f"UPDATE {quote(meta.db_table)} SET "
+                + ", ".join(f"{quote(field.column)} = %s" for field in self.update_fields)
+                + f" WHERE {quote(meta.pk.column)} = %s"
+            )
+        self.scratch = None
         self.executor = None
         self.pending = None
         self.failure = None
         self.immediate = []
         # Keys drawn from the sequence ahead of the rows that will take them (reserve_keys).
         self.reserved = deque()
+        # Rows written so far, new and changed: what a progress report says is done.
+        self.written = 0
 
     @staticmethod
     def text_of(field):
@@ -239,6 +306,12 @@ class BulkWriter:
         if kind not in COPY_TEXT:
             raise NotImplementedError(f"bulk writing cannot copy {field.name} ({kind})")
         return COPY_TEXT[kind]
+
+    @staticmethod
+    def values_of(fields):
+        getter = operator.attrgetter(*(field.attname for field in fields))
+        # attrgetter gives a tuple for two names or more, the value itself for one.
+        return getter if len(fields) > 1 else lambda row: (getter(row),)
 
     def __enter__(self):
         if self.postgres:
@@ -269,6 +342,7 @@ class BulkWriter:
 
     def deferred_foreign_keys(self):
         tables = [self.model._meta.db_table, self.model.history.model._meta.db_table]
+        tables += [field.remote_field.through._meta.db_table for field in self.many]
         with self.database.cursor() as cursor:
             cursor.execute(
                 "SELECT conname FROM pg_constraint "
@@ -320,10 +394,10 @@ class BulkWriter:
         rows = self.prepare(created, updated)
         self.wait()
         if self.executor is None:
-            self.write_now(created, rows, updated)
+            self.write_now(created, updated, *rows)
         else:
             self.pending = self.executor.submit(
-                self.unless_failed, self.write_now, created, rows, updated
+                self.unless_failed, self.write_now, created, updated, *rows
             )
 
     def wait(self):
@@ -348,7 +422,7 @@ class BulkWriter:
 
     def prepare(self, created, updated):
         """Derived columns and timestamps, and on PostgreSQL the new rows' keys and the rows
-        as COPY's text."""
+        as COPY's text: the new ones whole, the changed ones as their key and what they set."""
         for instance in [*created, *updated]:
             refresh = getattr(instance, "refresh_derived_fields", None)
             if refresh is not None:
@@ -356,26 +430,122 @@ class BulkWriter:
         self.stamp(created, add=True)
         self.stamp(updated, add=False)
         if not self.postgres:
-            return None
-        texts = self.copy_text
-        lines = []
+            return None, None
         for instance in created:
             instance.pk = self.reserved.popleft()
-            values = zip(texts, self.copy_values(instance), strict=True)
+        return (
+            self.copy_lines(created, self.copy_text, self.copy_values),
+            self.copy_lines(updated, self.update_text, self.update_values),
+        )
+
+    @staticmethod
+    def copy_lines(instances, texts, values_of):
+        lines = []
+        for instance in instances:
+            values = zip(texts, values_of(instance), strict=True)
             spelled = "\t".join(["\\N" if value is None else text(value) for text, value in values])
             lines.append(f"{instance.pk}\t{spelled}\n")
         return "".join(lines)
 
-    def write_now(self, created, rows, updated):
+    def write_now(self, created, updated, created_rows, updated_rows):
         if created:
             if self.postgres:
-                self.copy(created, rows)
+                self.copy(self.model._meta.db_table, self.copied, created_rows)
             else:
                 self.model._base_manager.using(self.using).bulk_create(created)
+            for instance in created:
+                instance._state.adding = False
+                instance._state.db = self.using
+        if updated:
+            self.update(updated, updated_rows)
+        self.write_many(created, updated)
+        if created:
             self.record(created, "+")
         if updated:
-            self.model._base_manager.using(self.using).bulk_update(updated, self.update_fields)
             self.record(updated, "~")
+        self.written += len(created) + len(updated)
+
+    def update(self, instances, rows):
+        quote = self.database.ops.quote_name
+        table, pk = quote(self.model._meta.db_table), quote(self.model._meta.pk.column)
+        with self.database.cursor() as cursor:
+            if not self.postgres:
+                database = self.database
+                getters = [(field.attname, field.get_db_prep_save) for field in self.update_fields]
+                cursor.executemany(
+                    self.update_statement,
+                    [
+                        [prep(getattr(instance, name), database) for name, prep in getters]
+                        + [instance.pk]
+                        for instance in instances
+                    ],
+                )
+                return
+            columns = [self.model._meta.pk, *self.update_fields]
+            if self.scratch is None:
+                # Dropped with the transaction, whichever way it ends; emptied after each batch.
+                self.scratch = quote(f"import_{self.model._meta.db_table}_{next(SCRATCH_NUMBERS)}")
+                names = ", ".join(quote(field.column) for field in columns)
+                cursor.execute(
+                    f"CREATE TEMPORARY TABLE {self.scratch} ON COMMIT DROP AS "
+                    f"SELECT {names} FROM {table} WITH NO DATA"
+                )
+            self.copy(self.scratch, columns, rows, quoted=True)
+            # Without statistics the planner would guess the scratch table's size, and might
+            # scan the whole table once per batch instead of finding each row by its key.
+            cursor.execute(f"ANALYZE {self.scratch}")
+            assignments = ", ".join(
+                f"{quote(field.column)} = changed.{quote(field.column)}"
+                for field in self.update_fields
+            )
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM {self.scratch} AS changed "
+                f"WHERE {table}.{pk} = changed.{pk}"
+            )
+            cursor.execute(f"TRUNCATE {self.scratch}")
+
+    def write_many(self, created, updated):
+        """Many-to-many rows added and removed as the instances' `_m2m` say."""
+        for field in self.many:
+            added, removed = [], []
+            for instance in [*created, *updated]:
+                wanted, held = getattr(instance, "_m2m", {}).get(field.name, (None, None))
+                if wanted is not None:
+                    added.extend((instance.pk, key) for key in wanted - held)
+                    removed.extend((instance.pk, key) for key in held - wanted)
+            if removed:
+                self.pairs(field, "DELETE", removed)
+            if added:
+                self.pairs(field, "INSERT", added)
+
+    def pairs(self, field, action, pairs):
+        """Delete or insert a many-to-many field's (record, related record) pairs: on
+        PostgreSQL as two arrays in one statement, elsewhere one prepared statement a pair."""
+        through = field.remote_field.through._meta
+        quote = self.database.ops.quote_name
+        table = quote(through.db_table)
+        source, target = quote(field.m2m_column_name()), quote(field.m2m_reverse_name())
+        with self.database.cursor() as cursor:
+            if not self.postgres:
+                statement = (
+                    f"DELETE FROM {table} WHERE {source} = %s AND {target} = %s"
+                    if action == "DELETE"
+                    else f"INSERT INTO {table} ({source}, {target}) VALUES (%s, %s)"
+                )
+                cursor.executemany(statement, pairs)
+                return
+            kinds = [
+                through.get_field(name).db_type(self.database)
+                for name in (field.m2m_field_name(), field.m2m_reverse_field_name())
+            ]
+            arrays = f"unnest(%s::{kinds[0]}[], %s::{kinds[1]}[]) AS pair (source, target)"
+            statement = (
+                f"DELETE FROM {table} USING {arrays} "
+                f"WHERE {source} = pair.source AND {target} = pair.target"
+                if action == "DELETE"
+                else f"INSERT INTO {table} ({source}, {target}) SELECT * FROM {arrays}"
+            )
+            cursor.execute(statement, [[pair[0] for pair in pairs], [pair[1] for pair in pairs]])
 
     def stamp(self, instances, add):
         for field in self.timestamps:
@@ -397,11 +567,11 @@ class BulkWriter:
             using=self.using,
         )
 
-    def copy(self, instances, rows):
+    def copy(self, table, fields, rows, quoted=False):
         database = self.database
         quote = database.ops.quote_name
-        names = ", ".join(quote(field.column) for field in self.copied)
-        statement = f"COPY {quote(self.model._meta.db_table)} ({names}) FROM STDIN"
+        names = ", ".join(quote(field.column) for field in fields)
+        statement = f"COPY {table if quoted else quote(table)} ({names}) FROM STDIN"
         # Django's cursor has no COPY; its error wrapper still turns psycopg's errors into
         # Django's own (IntegrityError, …), as for any other query.
         with (
@@ -410,6 +580,3 @@ class BulkWriter:
             cursor.cursor.copy(statement) as copy,
         ):
             copy.write(rows)
-        for instance in instances:
-            instance._state.adding = False
-            instance._state.db = self.using

@@ -49,7 +49,7 @@ def test_history_is_copied_from_the_written_rows(superuser):
 def test_writer_stamps_rows_and_their_history_with_one_moment():
     with transaction.atomic(), BulkWriter(Organization, update_fields=[]) as writer:
         writer.write([unsaved(1), unsaved(2)], [])
-    written = list(Organization.objects.all())
+    written = list(Organization.objects.order_by("pk"))
     assert len(written) == 2
     moments = {o.created_at for o in written} | {o.updated_at for o in written}
     if connection.vendor == "postgresql":
@@ -231,3 +231,66 @@ def test_oked_sections_by_division_match_the_query():
         assert OkedSection.objects.for_oked(oked, sections) == OkedSection.objects.for_oked(oked)
     assert sections[10].code == "C"
     assert Region.objects.exists()
+
+
+def test_writer_writes_changed_rows_whole_with_their_history_and_moment(superuser):
+    organizations = OrganizationFactory.create_batch(3, headcount=7)
+    created_at = {o.pk: o.created_at for o in organizations}
+    Organization.history.all().delete()
+    first, second, _third = organizations
+    first.name_ru, first.headcount = "ТОО «Новое имя»\tс табуляцией", None
+    second.district = None
+    writer = BulkWriter(Organization, user=superuser, reason="Imported from f.csv")
+    with transaction.atomic(), writer:
+        writer.write([], [first, second])
+    stored = {o.pk: o for o in Organization.objects.all()}
+    assert (stored[first.pk].name_ru, stored[first.pk].headcount) == (first.name_ru, None)
+    assert "новое имя" in stored[first.pk].search_text
+    assert stored[second.pk].district is None and stored[second.pk].headcount == 7
+    assert {pk: o.created_at for pk, o in stored.items()} == created_at
+    assert {stored[first.pk].updated_at, stored[second.pk].updated_at} == {writer.date}
+    assert stored[_third.pk].updated_at != writer.date
+    records = Organization.history.order_by("id")
+    assert [(h.id, h.history_type, h.history_user, h.history_change_reason) for h in records] == [
+        (first.pk, "~", superuser, "Imported from f.csv"),
+        (second.pk, "~", superuser, "Imported from f.csv"),
+    ]
+    assert writer.written == 2
+
+
+def test_writer_adds_and_removes_many_to_many_rows_and_keeps_them_in_history():
+    from quotas.models import Person, SocialCategory
+    from tests.factories import PersonFactory, valid_iin
+
+    codes = dict(SocialCategory.objects.values_list("code", "pk"))
+    changed = PersonFactory(social_categories=["disability", "released"])
+    changed._m2m = {
+        "social_categories": (
+            frozenset({codes["neet"], codes["released"]}),
+            frozenset({codes["disability"], codes["released"]}),
+        )
+    }
+    new = Person(
+        iin=valid_iin(90),
+        full_name="Новый Человек",
+        birth_date=datetime.date(1985, 1, 15),
+        sex="male",
+        region=changed.region,
+    )
+    new._m2m = {"social_categories": (frozenset({codes["orphan"]}), frozenset())}
+    Person.history.all().delete()
+    with transaction.atomic(), BulkWriter(Person) as writer:
+        writer.write([new], [changed])
+
+    def held(person):
+        return set(person.social_categories.values_list("code", flat=True))
+
+    assert held(changed) == {"neet", "released"}
+    assert held(Person.objects.get(full_name="Новый Человек")) == {"orphan"}
+    history = {h.full_name: h for h in Person.history.all()}
+    assert history[changed.full_name].history_type == "~"
+    assert history["Новый Человек"].history_type == "+"
+    assert {
+        name: {row.socialcategory.code for row in record.social_categories.all()}
+        for name, record in history.items()
+    } == {changed.full_name: {"neet", "released"}, "Новый Человек": {"orphan"}}

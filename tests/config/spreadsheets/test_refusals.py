@@ -126,12 +126,12 @@ def clash_before_writing(monkeypatch):
     the same BIN at once."""
     write_now = BulkWriter.write_now
 
-    def clash_then_write(self, created, rows, updated):
+    def clash_then_write(self, created, *rest):
         taken = copy.copy(created[0])
         taken.pk = None
         taken._state.adding = True
         Organization.objects.bulk_create([taken])
-        return write_now(self, created, rows, updated)
+        return write_now(self, created, *rest)
 
     monkeypatch.setattr(BulkWriter, "write_now", clash_then_write)
 
