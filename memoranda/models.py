@@ -226,9 +226,13 @@ class Memorandum(models.Model):
         return f"№ {self.number} {self.title}"
 
     def save(self, *args, **kwargs):
+        self.refresh_derived_fields()
+        super().save(*args, **kwargs)
+
+    def refresh_derived_fields(self):
+        """Fill the columns derived from others; bulk paths call this since they skip save()."""
         self.fill_defaults()
         self.search_text = normalize_for_search(f"{self.number} {self.title_ru} {self.title_kk}")
-        super().save(*args, **kwargs)
 
     @classmethod
     def validate_party_count(cls, count):

@@ -1,12 +1,15 @@
 """Memoranda in spreadsheets: imported one row per party, exported with their fulfilment."""
 
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources
 from import_export.widgets import Widget
 
 from config.spreadsheets import widgets
+from config.spreadsheets.batched import identity
+from config.spreadsheets.bulk import AnyOf
 from config.spreadsheets.resources import ImportFileError, SpreadsheetResource, column
 from registry.widgets import organization_by_bin_widget, region_widget
 
@@ -15,9 +18,12 @@ from .models import Commitment, Memorandum, MemorandumKind, MemorandumStatus, Pa
 
 class MemorandumWidget(widgets.VisibleRecordsMixin, Widget):
     """The memorandum a row belongs to, by registration number: found among the memoranda the
-    user may see, or new for this file.
+    user may see, or new for this file. A number another region's memorandum holds is refused
+    as the add form refuses it.
 
     Rows of one memorandum share one instance, so the first row's save gives the rest a key.
+    A batched import looks a batch's numbers up at once (`look_up_batch`) and hands what it
+    found back as `known`.
     """
 
     model = Memorandum
@@ -26,15 +32,43 @@ class MemorandumWidget(widgets.VisibleRecordsMixin, Widget):
         super().__init__(**kwargs)
         self.by_number = {}
 
-    def clean(self, value, row=None, **kwargs):
+    @staticmethod
+    def number(value):
         number = "" if widgets.is_blank(value) else widgets.cell_text(value)
         if not number:
             raise ValueError(_("The registration number is missing."))
-        if number not in self.by_number:
-            self.by_number[number] = self.records().filter(number=number).first() or (
-                Memorandum(number=number)
-            )
-        return self.by_number[number]
+        return number
+
+    def look_up_batch(self, cells, rows=None):
+        """The memoranda a batch's numbers name, and the numbers memoranda the user may not
+        see hold: two queries."""
+        numbers = {widgets.cell_text(cell) for cell in cells if not widgets.is_blank(cell)}
+        if not numbers:
+            return {"records": {}, "taken": set()}
+        records = {
+            record.number: record
+            for record in self.records().filter(AnyOf(F("number"), list(numbers)))
+        }
+        elsewhere = Memorandum._base_manager.filter(
+            AnyOf(F("number"), list(numbers - records.keys()))
+        )
+        return {"records": records, "taken": set(elsewhere.values_list("number", flat=True))}
+
+    def clean(self, value, row=None, known=None, **kwargs):
+        number = self.number(value)
+        if number in self.by_number:
+            return self.by_number[number]
+        if known is None:
+            stored = self.records().filter(number=number).first()
+            taken = stored is None and Memorandum._base_manager.filter(number=number).exists()
+        else:
+            stored = known["records"].get(number)
+            taken = number in known["taken"]
+        if taken:
+            new = Memorandum(number=number)
+            raise ValueError(" ".join(new.unique_error_message(Memorandum, ["number"]).messages))
+        # Kept by whichever thread reads the number first: one instance per memorandum.
+        return self.by_number.setdefault(number, stored or Memorandum(number=number))
 
     def render(self, value, obj=None, **kwargs):
         return value.number if value else ""
@@ -42,6 +76,8 @@ class MemorandumWidget(widgets.VisibleRecordsMixin, Widget):
 
 class PartyResource(SpreadsheetResource):
     """One row per party; the memorandum's own columns repeat on each of its rows."""
+
+    clean_in_memory = True
 
     memorandum = column("memorandum", gettext_lazy("Registration number"), MemorandumWidget())
     title_ru = column("memorandum__title_ru", gettext_lazy("Title (Russian)"), widgets.TextWidget())
@@ -91,12 +127,13 @@ class PartyResource(SpreadsheetResource):
         return super().get_queryset().select_related("memorandum", "organization")
 
     def get_instance(self, instance_loader, row):
-        memorandum = self.fields["memorandum"].clean(row)
-        if memorandum.pk is None:
-            return None
         try:
+            memorandum = self.fields["memorandum"].clean(row)
             organization = self.fields["organization"].clean(row)
         except ValueError:
+            # Reported under the column when the row is imported.
+            return None
+        if memorandum.pk is None:
             return None
         return Party.objects.filter(memorandum=memorandum, organization=organization).first()
 
@@ -137,16 +174,44 @@ class PartyResource(SpreadsheetResource):
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
         self.touched = set()
+        # On the batched path, the organizations party to each memorandum the file names, by
+        # the memorandum's part in a key: those stored and those of the file's valid rows.
+        self.parties = {}
+
+    def complete_related(self, record):
+        record.fill_defaults()
+
+    def look_up_batch(self, batch):
+        """The parties of the batch's stored memoranda not counted before."""
+        looked_up = batch.found.get("memorandum", {"records": {}})["records"].values()
+        memoranda = [record.pk for record in looked_up if record.pk not in self.parties]
+        parties = {pk: set() for pk in memoranda}
+        stored = Party.objects.filter(AnyOf(F("memorandum_id"), memoranda))
+        for memorandum, organization in stored.values_list("memorandum_id", "organization_id"):
+            parties[memorandum].add(organization)
+        return parties
+
+    def before_check_batch(self, batch):
+        for pk, organizations in batch.extra.items():
+            self.parties.setdefault(pk, organizations)
+
+    def short_of_parties(self):
+        """The numbers of the memoranda the file names that would have too few parties."""
+        if self.batched is None:
+            memoranda = Memorandum.objects.filter(pk__in=getattr(self, "touched", ()))
+            return memoranda.short_of_parties().order_by("number").values_list("number", flat=True)
+        memoranda = self.fields["memorandum"].widget.by_number
+        return sorted(
+            number
+            for number, record in memoranda.items()
+            if len(self.parties.get(identity(record), ())) < Memorandum.MIN_PARTIES
+        )
 
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
         if result.has_validation_errors():
             return
-        short = (
-            Memorandum.objects.filter(pk__in=getattr(self, "touched", ()))
-            .short_of_parties()
-            .values_list("number", flat=True)
-        )
+        short = self.short_of_parties()
         if short:
             raise ImportFileError(
                 _("A memorandum has at least %(count)d parties; these have fewer: %(numbers)s.")
@@ -154,6 +219,11 @@ class PartyResource(SpreadsheetResource):
             )
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        if self.batched is not None:
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+            memorandum = identity(instance.memorandum)
+            self.parties.setdefault(memorandum, set()).add(instance.organization_id)
+            return
         if instance.memorandum_id is None and import_validation_errors:
             # The memorandum is saved only from a valid row: its missing key is not this row's
             # problem, and "cannot be null" would hide the real one.

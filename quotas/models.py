@@ -136,6 +136,16 @@ class QuotaCategory(BilingualNameMixin):
     def natural_key(self):
         return (self.code,)
 
+    def clean(self):
+        super().clean()
+        # The percent_range constraint said as a field's error: its own message, formatted as
+        # a constraint's is, cannot carry the "%" it holds.
+        low, high = self.min_percent, self.max_percent
+        if low is None or high is None or (0 <= low <= high <= 100):
+            return
+        field = "min_percent" if low < 0 else "max_percent"
+        raise ValidationError({field: _("The range must lie within 0–100 % and not be reversed.")})
+
     @property
     def is_disability(self):
         return self.social_category.code == DISABILITY
@@ -390,11 +400,15 @@ class Quota(models.Model):
         return f"{self.organization.display_name}: {self.category} {self.year}"
 
     def save(self, *args, **kwargs):
-        self.refresh_computed_places()
+        self.refresh_derived_fields()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "computed_places"}
         super().save(*args, **kwargs)
+
+    def refresh_derived_fields(self):
+        """Fill the columns derived from others; bulk paths call this since they skip save()."""
+        self.refresh_computed_places()
 
     @property
     def base(self):
@@ -581,8 +595,12 @@ class Person(models.Model):
         return self.full_name
 
     def save(self, *args, **kwargs):
-        self.search_text = normalize_for_search(f"{self.full_name} {self.iin}")
+        self.refresh_derived_fields()
         super().save(*args, **kwargs)
+
+    def refresh_derived_fields(self):
+        """Fill the columns derived from others; bulk paths call this since they skip save()."""
+        self.search_text = normalize_for_search(f"{self.full_name} {self.iin}")
 
     def clean(self):
         super().clean()
@@ -609,7 +627,8 @@ class Person(models.Model):
             self.sex = self.sex or sex
 
     def belongs_to(self, social_category):
-        return self.social_categories.filter(pk=social_category.pk).exists()
+        # Through all(): categories read with the person (an import's batch) cost no query.
+        return any(each.pk == social_category.pk for each in self.social_categories.all())
 
 
 def validate_iin_quietly(value):
@@ -821,15 +840,17 @@ class Placement(models.Model):
         others = Placement.objects.exclude(pk=self.pk).overlapping(self.start_on, self.end_on)
         errors = {}
         if self.person_id and self.organization_id:
-            clash = others.filter(person_id=self.person_id, organization_id=self.organization_id)
-            first = clash.order_by("start_on").first()
-            if first:
+            clash = [
+                (start_on, position)
+                for start_on, end_on, position in self.placements_alongside()
+                if (end_on is None or end_on >= self.start_on)
+                and (self.end_on is None or start_on <= self.end_on)
+            ]
+            if clash:
+                start_on, position = min(clash)
                 errors["start_on"] = _(
                     "The person already works at this employer from %(start)s (%(position)s)."
-                ) % {
-                    "start": first.start_on.strftime("%d.%m.%Y"),
-                    "position": first.position or "—",
-                }
+                ) % {"start": start_on.strftime("%d.%m.%Y"), "position": position or "—"}
         if self.special_workplace_id:
             taken = others.filter(special_workplace_id=self.special_workplace_id).first()
             if taken:
@@ -837,6 +858,19 @@ class Placement(models.Model):
                     "The special workplace is occupied by %(person)s from %(start)s."
                 ) % {"person": taken.person, "start": taken.start_on.strftime("%d.%m.%Y")}
         return errors
+
+    def placements_alongside(self):
+        """(start, end, position) of the person's other placements at the same employer: as a
+        batched import knows them (`_alongside`, with the rows of its file before this one),
+        or as stored."""
+        known = getattr(self, "_alongside", None)
+        if known is not None:
+            return known
+        return (
+            Placement.objects.exclude(pk=self.pk)
+            .filter(person_id=self.person_id, organization_id=self.organization_id)
+            .values_list("start_on", "end_on", "position")
+        )
 
 
 class PersonalDataExport(models.Model):

@@ -3,12 +3,14 @@
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields
 from import_export import widgets as stock_widgets
 
 from config.spreadsheets import widgets
+from config.spreadsheets.bulk import AnyOf, BulkWriter, RememberingCleaner
 from config.spreadsheets.resources import (
     CONTACT_SYNONYMS,
     NAME_COLUMNS,
@@ -115,6 +117,8 @@ class AkimatQuotaResource(SpreadsheetResource):
         "headcount": ["Списочная численность работников", "Численность"],
     }
 
+    clean_in_memory = True
+
     class Meta(SpreadsheetResource.Meta):
         model = Quota
         import_id_fields = ["organization", "category", "year"]
@@ -146,49 +150,97 @@ class AkimatQuotaResource(SpreadsheetResource):
         super().before_import(dataset, **kwargs)
         self.created_organizations = []
         self.differences = []
+        # Employers the batched path added, by BIN, for the file's later rows.
+        self.added = {}
+        self.employer_kind = None
 
     def default_columns(self):
         names = ("year", "category", "resolution_number", "resolution_date")
         return {name: self.defaults.get(name) for name in names}
 
-    def before_import_row(self, row, **kwargs):
-        """Add an employer the registry does not know yet, named as in the resolution."""
-        bin_column = str(self.fields["organization"].column_name)
-        number = widgets.IdentifierWidget().clean(row.get(bin_column))
-        region = self.defaults.get("region")
-        if (
-            not number
-            or region is None
-            or Organization.objects.filter(bin=number).exists()
-            or identifier_error(number)
-        ):
-            return
+    def missing_employer(self, row):
+        """The BIN of the row's employer if the registry may lack it and the import would add
+        it (a region for new employers was given), else None."""
+        if self.defaults.get("region") is None:
+            return None
+        number = widgets.IdentifierWidget().clean(
+            row.get(str(self.fields["organization"].column_name))
+        )
+        if not number or identifier_error(number):
+            return None
+        return number
+
+    def new_employer(self, number, row, kind):
+        """An employer the registry does not know yet, named as in the resolution."""
         name = widgets.TextWidget().clean(
             row.get(str(self.fields["organization_name"].column_name))
         )
-        organization = Organization(
-            bin=number,
-            name_ru=name,
-            region=region,
-            kind=OrganizationKind.objects.get(code="enterprise"),
+        return Organization(bin=number, name_ru=name, region=self.defaults["region"], kind=kind)
+
+    @staticmethod
+    def employer_error(error):
+        return ValidationError(
+            {"organization": [f"{key}: {'; '.join(v)}" for key, v in error.message_dict.items()]}
+        )
+
+    def before_import_row(self, row, **kwargs):
+        """Row by row: add an employer the registry does not know yet."""
+        number = self.missing_employer(row) if self.batched is None else None
+        if number is None or Organization.objects.filter(bin=number).exists():
+            return
+        organization = self.new_employer(
+            number, row, OrganizationKind.objects.get(code="enterprise")
         )
         try:
             organization.full_clean()
         except ValidationError as error:
-            raise ValidationError(
-                {
-                    "organization": [
-                        f"{key}: {'; '.join(v)}" for key, v in error.message_dict.items()
-                    ]
-                }
-            ) from None
+            raise self.employer_error(error) from None
         self.before_save_instance(organization, row, **kwargs)
         organization.save()
         self.created_organizations.append(organization)
 
-    def import_instance(self, instance, row, **kwargs):
-        super().import_instance(instance, row, **kwargs)
-        if not instance.category_id or instance.headcount is None or instance.percent is None:
+    def look_up_batch(self, batch):
+        """The batch's BINs that are registered, in any region: their employers are not added."""
+        numbers = {self.missing_employer(row) for row in batch.rows} - {None}
+        if not numbers:
+            return set()
+        registered = Organization._base_manager.filter(AnyOf(F("bin"), list(numbers)))
+        return set(registered.values_list("bin", flat=True))
+
+    def before_check_batch(self, batch):
+        """The batch's employers the registry does not know yet, added at once, before the
+        rows that name them are read; a row whose employer cannot be added is refused."""
+        known, added = batch.found["organization"], []
+        for index, row in enumerate(batch.rows):
+            number = None if index in batch.refused else self.missing_employer(row)
+            if number is None or number in batch.extra or number in known:
+                continue
+            if number in self.added:
+                known[number] = self.added[number]
+                continue
+            if self.employer_kind is None:
+                self.employer_kind = OrganizationKind.objects.get(code="enterprise")
+                self.employer_cleaner = RememberingCleaner(Organization)
+            organization = self.new_employer(number, row, self.employer_kind)
+            try:
+                # Its region and kind are records just read.
+                self.employer_cleaner.full_clean(organization, exclude=["region", "kind"])
+            except ValidationError as error:
+                batch.refused[index] = self.employer_error(error)
+                continue
+            self.added[number] = known[number] = organization
+            added.append(organization)
+        if added and not self.batched.dry_run:
+            # In the caller's thread, so they are written before the quotas naming them.
+            writer = self.batched.writer
+            BulkWriter(Organization, user=writer.user, reason=writer.reason).write(added, [])
+        self.created_organizations.extend(added)
+
+    def complete_instance(self, instance, row, errors, **kwargs):
+        """Places as the category computes them; the resolution's number where it differs,
+        with the resolution as its reason, and reported."""
+        incomplete = instance.headcount is None or instance.percent is None
+        if errors or not instance.category_id or incomplete:
             return
         instance.refresh_computed_places()
         if instance.stated_places is None or instance.stated_places == instance.computed_places:
@@ -203,7 +255,7 @@ class AkimatQuotaResource(SpreadsheetResource):
         }
         self.differences.append(
             {
-                "line": kwargs.get("row_number", 0) + 1,
+                "line": self.line_of(kwargs.get("row_number", 0)),
                 "organization": instance.organization.display_name,
                 "stated": instance.stated_places,
                 "computed": instance.computed_places,
@@ -255,6 +307,8 @@ class PersonalDataResource(SpreadsheetResource):
 
 class PersonResource(PersonalDataResource):
     """People keyed on IIN. Exported personal data is masked for users without the right."""
+
+    clean_in_memory = True
 
     iin = column("iin", gettext_lazy("IIN"), widgets.IdentifierWidget())
     full_name = column("full_name", gettext_lazy("Full name"), widgets.TextWidget())
@@ -332,12 +386,9 @@ class PersonResource(PersonalDataResource):
             .prefetch_related("social_categories")
         )
 
-    def import_instance(self, instance, row, **kwargs):
-        try:
-            super().import_instance(instance, row, **kwargs)
-        finally:
-            # Also when another cell is wrong, so "birth date missing" does not hide it.
-            instance.fill_from_iin()
+    def complete_instance(self, instance, row, errors, **kwargs):
+        # Also when another cell is wrong, so "birth date missing" does not hide it.
+        instance.fill_from_iin()
 
 
 class QuotaOfRowWidget(stock_widgets.Widget):
@@ -352,22 +403,69 @@ class QuotaOfRowWidget(stock_widgets.Widget):
         # The employer is read again here, and found among the user's records as in its column.
         self.organization[1].limit_to(user)
 
-    def clean(self, value, row=None, **kwargs):
-        if widgets.is_blank(value):
-            return None
+    def warm(self):
+        self.category.warm()
+
+    def cells(self, value, row):
+        """The category, the employer's cell and the start date a row names, or None where
+        one of them cannot be read (the columns report their own problems)."""
+        (organization_column, _widget), (start_column, start_widget) = (
+            self.organization,
+            self.start_on,
+        )
         category = self.category.clean(value, row)
-        (organization_column, organization_widget) = self.organization
-        (start_column, start_widget) = self.start_on
         try:
-            organization = organization_widget.clean(row.get(str(organization_column)), row)
             start_on = start_widget.clean(row.get(str(start_column)), row)
         except ValueError:
-            return None  # reported under their own columns
+            return None
         if start_on is None:
             return None
-        quota = Quota.objects.filter(
-            organization=organization, category=category, year=start_on.year
-        ).first()
+        return category, row.get(str(organization_column)), start_on
+
+    def look_up_batch(self, cells, rows):
+        """The employers and their quotas a batch's rows name: two queries."""
+        employers = self.organization[1]
+        organizations = employers.look_up_batch(
+            [row.get(str(self.organization[0])) for row in rows]
+        )
+        categories, years = set(), set()
+        for value, row in zip(cells, rows, strict=True):
+            try:
+                named = None if widgets.is_blank(value) else self.cells(value, row)
+            except ValueError:
+                continue
+            if named is not None:
+                categories.add(named[0].pk)
+                years.add(named[2].year)
+        quotas = {}
+        if organizations and categories:
+            found = Quota.objects.filter(
+                AnyOf(F("organization_id"), [each.pk for each in organizations.values()]),
+                category__in=categories,
+                year__in=years,
+            ).select_related("category__social_category")
+            quotas = {(each.organization_id, each.category_id, each.year): each for each in found}
+        return {"organizations": organizations, "quotas": quotas}
+
+    def clean(self, value, row=None, known=None, **kwargs):
+        if widgets.is_blank(value):
+            return None
+        named = self.cells(value, row)
+        if named is None:
+            return None
+        category, cell, start_on = named
+        try:
+            organization = self.organization[1].clean(
+                cell, row, known=None if known is None else known["organizations"]
+            )
+        except ValueError:
+            return None  # reported under its own column
+        if known is not None:
+            quota = known["quotas"].get((organization.pk, category.pk, start_on.year))
+        else:
+            quota = Quota.objects.filter(
+                organization=organization, category=category, year=start_on.year
+            ).first()
         if quota is None:
             raise ValueError(
                 _("%(employer)s has no quota of category “%(category)s” for %(year)d.")
@@ -386,6 +484,8 @@ class QuotaOfRowWidget(stock_widgets.Widget):
 class PlacementResource(PersonalDataResource):
     """Placements keyed on the person's IIN, the employer's BIN and the start date."""
 
+    clean_in_memory = True
+
     person = column(
         "person",
         gettext_lazy("IIN"),
@@ -397,6 +497,8 @@ class PlacementResource(PersonalDataResource):
             unknown=gettext_lazy(
                 "No person with IIN %(value)s is registered; import the people first."
             ),
+            # What a placement's quota check reads of the person.
+            prefetched=["social_categories"],
         ),
     )
     organization = column(
@@ -471,8 +573,54 @@ class PlacementResource(PersonalDataResource):
         if referral in row and widgets.is_blank(row[referral]):
             row[referral] = ReferralSource.EMPLOYMENT_CENTRE
 
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        # On the batched path, the placements of each person at each employer the file names,
+        # by (person, employer): {stored key, or the row's key for a new one: (start, end,
+        # position)}, stored ones as read and then as the file's rows change or add them, so
+        # each row's overlaps are judged as the row-by-row path judges them.
+        self.alongside = {}
+
+    def look_up_batch(self, batch):
+        """The stored placements of the batch's people at its employers not read before."""
+        pairs = {key[:2] for key in batch.keys if key is not None}
+        pairs = [pair for pair in pairs if pair not in self.alongside]
+        if not pairs:
+            return {}
+        stored = Placement.objects.filter(
+            AnyOf(F("person_id"), list({person for person, _ in pairs})),
+            AnyOf(F("organization_id"), list({organization for _, organization in pairs})),
+        ).values_list("pk", "person_id", "organization_id", "start_on", "end_on", "position")
+        found = {pair: {} for pair in pairs}
+        for pk, person, organization, *rest in stored:
+            if (person, organization) in found:
+                found[(person, organization)][pk] = tuple(rest)
+        return found
+
+    def before_check_batch(self, batch):
+        for pair, placements in batch.extra.items():
+            self.alongside.setdefault(pair, placements)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        placements = None
+        if self.batched is not None:
+            placements = self.alongside.get((instance.person_id, instance.organization_id))
+        if placements is None:
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+            return
+        own = (
+            instance.pk
+            if instance.pk is not None
+            else (instance.person_id, instance.organization_id, instance.start_on)
+        )
+        instance._alongside = [each for key, each in placements.items() if key != own]
+        super().validate_instance(instance, import_validation_errors, validate_unique)
+        placements[own] = (instance.start_on, instance.end_on, instance.position)
+
 
 class SpecialWorkplaceResource(SpreadsheetResource):
+    clean_in_memory = True
+
     organization = column(
         "organization", gettext_lazy("Employer BIN"), organization_by_bin_widget()
     )

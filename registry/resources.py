@@ -18,7 +18,7 @@ from .widgets import DistrictWidget, region_widget
 class OrganizationResource(SpreadsheetResource):
     """The organization registry, keyed on BIN: files of hundreds of thousands of rows."""
 
-    imports_in_batches = True
+    clean_in_memory = True
 
     region_widget = region_widget()
 
@@ -127,8 +127,6 @@ class OrganizationResource(SpreadsheetResource):
             "notes",
         ]
         export_order = fields
-
-    derived_fields = ("search_text", "oked_section")
 
     def get_queryset(self):
         return super().get_queryset().select_related("legal_form", "kind", "region", "district")

@@ -32,9 +32,12 @@ class DistrictWidget(ReferenceWidget):
             index.setdefault((None, instance.kato), instance)
         return index
 
+    def warm(self):
+        super().warm()
+        self.region_widget.warm()
+
     def lookup(self, value, row):
-        if self._index is None:
-            self._index = self.build_index()
+        self.warm()
         key = normalize_for_search(cell_text(value))
         region = None
         if row is not None and not is_blank(row.get(self.region_column)):
@@ -52,6 +55,8 @@ def organization_by_bin_widget():
     return IdentifiedWidget(
         Organization,
         "bin",
+        # What the checks of quotas read of an employer.
+        related=["kind"],
         missing=gettext_lazy("The BIN is missing."),
         invalid=gettext_lazy("Invalid BIN %(value)s: %(reason)s"),
         unknown=gettext_lazy(

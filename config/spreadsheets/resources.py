@@ -5,20 +5,19 @@ import time
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
-from django.db import DatabaseError, transaction
 from django.db.models import F, Model
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources
-from import_export.results import RowResult
 from import_export.widgets import ManyToManyWidget
 
 from registry.models import Region, StaffProfile, in_regions_of, row_region_id
 from registry.models import normalize_for_search as normalize
 
 from . import widgets
-from .bulk import AnyOf, BulkWriter, RememberingCleaner
+from .batched import BatchedImport, identity, reason_for
+from .bulk import AnyOf
 from .pipeline import ImportFileError, SpreadsheetImport, Workbook
 from .refusals import explain, refusal, refused_result
 
@@ -35,11 +34,14 @@ class SpreadsheetResource(resources.ModelResource):
     column_synonyms = {}
     # Required fields a file may leave out because the resource fills them (from the key, say).
     columns_filled_otherwise = ()
-    # Called as progress(rows_done, rows_total) while a file is imported, e.g. by a command.
-    progress = None
     # Whether import_data takes the batched path, bulk_import, from the admin, a command or the
-    # shell alike: for a resource keyed on one column of its own table that writes no other.
-    imports_in_batches = False
+    # shell alike. The row-by-row path of django-import-export stays, as the reference the
+    # batched path is tested against.
+    imports_in_batches = True
+    # Whether the model's clean() and field validators say all its constraints say, so that
+    # the batched path checks each row without a query of its own (the database's constraints
+    # stand behind them); other models' rows are cleaned as a form cleans them.
+    clean_in_memory = False
     # How many new or changed rows a batched dry run shows, with what changes, in its preview.
     preview_rows = 100
 
@@ -87,6 +89,11 @@ class SpreadsheetResource(resources.ModelResource):
         return number + 1 if self.import_job is None else self.import_job.line(number)
 
     def import_rows(self, dataset, dry_run, raise_errors, **kwargs):
+        """The rows of the file checked and written, the batched way or row by row.
+
+        `progress`, if given, is called as progress(rows checked, rows written, rows in all):
+        once per batch on the batched path, once per row on the other.
+        """
         if self.imports_in_batches:
             return self.bulk_import(
                 dataset,
@@ -94,6 +101,7 @@ class SpreadsheetResource(resources.ModelResource):
                 file_name=kwargs.get("file_name"),
                 dry_run=dry_run,
                 raise_errors=raise_errors,
+                progress=kwargs.get("progress"),
                 **({"batch_size": kwargs["batch_size"]} if "batch_size" in kwargs else {}),
             )
         # One bad row means nothing is written, whoever calls: admin, command or shell.
@@ -187,10 +195,7 @@ class SpreadsheetResource(resources.ModelResource):
                 value = self.fields[name].clean(row)
             except ValueError:
                 return None
-            if isinstance(value, Model):
-                # A record by its key; one new to this file by the instance its widget keeps.
-                value = value.pk if value.pk is not None else id(value)
-            key.append(value)
+            key.append(identity(value) if isinstance(value, Model) else value)
         return tuple(key)
 
     def import_instance(self, instance, row, **kwargs):
@@ -213,9 +218,32 @@ class SpreadsheetResource(resources.ModelResource):
         try:
             super().import_instance(instance, row, **kwargs)
         except ValidationError as error:
-            raise ValidationError({**error.message_dict, **errors}) from None
+            errors = {**error.message_dict, **errors}
+        self.complete_instance(instance, row, errors, **kwargs)
         if errors:
             raise ValidationError(errors)
+
+    def complete_instance(self, instance, row, errors, **kwargs):
+        """What a resource works out for a row beyond its cells, on both paths, before the row
+        is compared with what is stored and checked (`errors`: the row's problems so far)."""
+
+    def completes_instances(self):
+        """Whether complete_instance does anything: the batched path then makes an instance
+        of every row, unchanged ones too, before comparing it with what is stored."""
+        return type(self).complete_instance is not SpreadsheetResource.complete_instance
+
+    def complete_related(self, record):
+        """Fill in a record a row's key column names, once the row's parent columns are set
+        on it (`memorandum__title_ru`), before it is compared with what is stored."""
+
+    def look_up_batch(self, batch):
+        """On the batched path, in the writer's thread: what the resource needs stored records
+        for, for a batch of rows, read in a query or two (kept as the batch's `extra`)."""
+        return None
+
+    def before_check_batch(self, batch):
+        """On the batched path, before a batch's rows are checked: may refuse rows
+        (`batch.refused`) or add what the rows name (`batch.found`)."""
 
     def get_instance(self, instance_loader, row):
         try:
@@ -251,141 +279,38 @@ class SpreadsheetResource(resources.ModelResource):
         super().handle_import_error(result, refused or error, raise_errors)
 
     def bulk_import(
-        self, dataset, user=None, file_name=None, dry_run=False, batch_size=5000, raise_errors=True
+        self,
+        dataset,
+        user=None,
+        file_name=None,
+        dry_run=False,
+        batch_size=5000,
+        raise_errors=True,
+        progress=None,
     ):
-        """Import a large file in batches: the same widgets, checks and history, far fewer queries.
+        """Import a file in batches: the same widgets, checks and history, far fewer queries
+        (config/spreadsheets/batched.py says how).
 
-        Rows are read, validated and written a batch at a time inside one transaction, so memory
-        stays flat whatever the file's length. Existing records are read once per batch instead
-        of once per row; the checks that would each cost a query per row (uniqueness,
-        constraints in SQL) are made in memory against the file and the loaded records, and the
-        database's constraints stand behind them. Once a row is invalid nothing more is written,
-        every later row is still checked, and the transaction is rolled back: all rows or none,
-        with the same totals and problems as import_data's. A dry run's result holds the first
-        `preview_rows` new or changed rows, with what changes, for the preview. A write the
-        database refuses (a BIN someone registered meanwhile) writes nothing either; it is
-        raised, or with raise_errors=False reported as the result's error.
+        A dry run's result holds the first `preview_rows` new or changed rows, with what
+        changes, for the preview. A write the database refuses (a BIN someone registered
+        meanwhile) writes nothing either; it is raised, or with raise_errors=False reported as
+        the result's error.
         """
-        self.bulk = True
-        result = self.get_result_class()()
-        result.total_rows = len(dataset)
-        try:
-            self.before_import(dataset, user=user)
-        except ImportFileError as error:
-            result.append_base_error(self.get_error_result_class()(error))
-            result.problems, result.seconds = [], 0.0
-            return result
-        result.diff_headers = self.get_diff_headers()
-        headers = dataset.headers
-        fields = [
-            field
-            for field in self.get_import_fields()
-            if field.attribute and field.column_name in headers
-        ]
-        if any(
-            isinstance(field.widget, ManyToManyWidget) or "__" in field.attribute
-            for field in fields
-        ):
-            raise NotImplementedError("the bulk path writes one table's own columns")
-        model = self._meta.model
-        concrete = model._meta.concrete_fields
-        position = {model_field.attname: index for index, model_field in enumerate(concrete)}
-        # (attribute, its place in a row of concrete values, the foreign key it sets if any,
-        # the key's target attribute, the reader): what each column does to a record.
-        columns = []
-        for field in fields:
-            model_field = model._meta.get_field(field.attribute)
-            relation = model_field if model_field.is_relation else None
-            columns.append(
-                (
-                    field.attribute,
-                    position[model_field.attname],
-                    relation,
-                    relation.target_field.attname if relation else None,
-                    self.cell_reader(field),
-                )
-            )
-        key_fields = [self.fields[name] for name in self.get_import_id_fields()]
-        if len(key_fields) != 1 or model._meta.get_field(key_fields[0].attribute).is_relation:
-            raise NotImplementedError("bulk import keys on one column of the table's own")
-        self.bulk_relations = [field for field in concrete if field.is_relation]
-        self.bulk_cleaner = RememberingCleaner(model)
-        self.default_row = self.row_defaults(model)
-        # Once for the whole file: a query while the writer holds the connection would wait.
-        self.bulk_prepared = self.prepare_bulk_instances()
-        writer = BulkWriter(
-            model,
-            update_fields=[field.attribute for field in fields] + list(self.derived_fields),
-            user=user if user is not None and user.is_authenticated else None,
-            reason=_("Imported from %(file)s") % {"file": file_name}
-            if file_name
-            else _("Imported"),
+        self.batched = BatchedImport(
+            self, user=user, file_name=file_name, dry_run=dry_run, batch_size=batch_size
         )
-        self.preview_limit = self.preview_rows if dry_run else 0
-        rows = len(dataset)
-        try:
-            with transaction.atomic():
-                with writer:
-                    batch = self.read_batch(dataset, headers, 0, batch_size, key_fields, writer)
-                    for start in range(0, rows, batch_size):
-                        following = None
-                        if start + batch_size < rows:
-                            # Its records are looked up while this batch is checked; the lookup
-                            # waits behind no batch but the one being written.
-                            following = self.read_batch(
-                                dataset, headers, start + batch_size, batch_size, key_fields, writer
-                            )
-                        created, updated = self.check_batch(
-                            *batch, start, columns, key_fields, result
-                        )
-                        result.totals["new"] += len(created)
-                        result.totals["update"] += len(updated)
-                        if not result.has_validation_errors() and not dry_run:
-                            writer.write(created, updated)
-                        batch = following
-                if result.has_validation_errors() or dry_run:
-                    transaction.set_rollback(True)
-        except DatabaseError as error:
-            if raise_errors:
-                raise
-            result.append_base_error(self.get_error_result_class()(refusal(error)))
-        result.problems = self.describe_problems(result)
-        result.seconds = time.monotonic() - self.started
-        return result
+        return self.batched.run(dataset, raise_errors=raise_errors, progress=progress)
 
-    def read_batch(self, dataset, headers, start, batch_size, key_fields, writer):
-        """A batch's rows by column, their keys, and the stored records those keys name (a
-        function giving them once the writer has read them).
-
-        A row of this file whose key an earlier batch has written too is refused as a
-        duplicate, so the records stored before the import are all the lookup needs to see.
-        """
-        rows = [
-            dict(zip(headers, values, strict=False))
-            for values in dataset[start : start + batch_size]
-        ]
-        keys = []
-        for row in rows:
-            self.before_import_row(row)
-            try:
-                keys.append(tuple(field.clean(row) for field in key_fields))
-            except ValueError:
-                keys.append(None)
-        return rows, keys, writer.read(self.look_up, keys, key_fields, writer)
-
-    def look_up(self, keys, key_fields, writer):
-        """On the writer's thread: the stored records a batch's keys name, the keys taken by
-        records the user may not see, and a key of the table reserved for each row that may be
-        new, so the batch is handed over with its keys."""
-        existing = self.load_existing(keys, key_fields)
-        unseen = {key for key in keys if key is not None} - existing.keys()
-        taken = self.keys_taken_elsewhere(unseen, key_fields)
-        writer.reserve_keys(len(unseen - taken))
-        return existing, taken
+    # The batched import under way, if any.
+    batched = None
 
     def keys_taken_elsewhere(self, keys, key_fields):
         """Keys of records outside the user's regions: such a row is refused as the add form
-        refuses a taken key, without loading the record or saying anything else about it."""
+        refuses a taken key, without loading the record or saying anything else about it.
+
+        Only a key of one column of the table's own can be taken so: a key that names other
+        records names them among the user's, and the record it keys is then the user's too.
+        """
         if self.allowed_region_ids is None or not keys:
             return set()
         field = self._meta.model._meta.get_field(key_fields[0].attribute)
@@ -397,155 +322,38 @@ class SpreadsheetResource(resources.ModelResource):
         )
         return {(value,) for value in stored}
 
-    def check_batch(self, rows, keys, stored_records, offset, columns, key_fields, result):
-        """Read and validate a batch of rows: the instances to create and to change.
-
-        A row goes into a list of concrete values, the stored record's or the defaults, and an
-        instance is made only for a row that is new or changes something.
-        """
-        model = self._meta.model
-        attnames = [field.attname for field in model._meta.concrete_fields]
-        prepared = self.bulk_prepared
-        database = self.get_queryset().db
-        created, updated, previewed = [], [], []
-        existing, taken = stored_records()
-        key_taken = self.unique_message(key_fields[0].attribute)
-        for number, (row, key) in enumerate(zip(rows, keys, strict=True), offset + 1):
-            if self.progress is not None:
-                self.progress(number, result.total_rows)
-            stored = existing.get(key)
-            values = self.default_row() if stored is None else list(stored)
-            changed = stored is None
-            errors, related = {}, []
-            for attribute, index, relation, target, read in columns:
-                try:
-                    value = read(row)
-                except ValueError as error:
-                    errors[attribute] = [str(error)]
-                    continue
-                if relation is not None:
-                    related.append((relation, value))
-                    value = None if value is None else getattr(value, target)
-                if values[index] != value:
-                    values[index] = value
-                    changed = True
-            if key is not None and key in self.seen_keys:
-                errors.setdefault(key_fields[0].attribute, []).append(
-                    self.repeated_key_message(self.seen_keys[key])
-                )
-            self.seen_keys.setdefault(key, number)
-            if key in taken:
-                errors.setdefault(key_fields[0].attribute, []).append(key_taken)
-            if not errors and not changed:
-                result.totals["skip"] += 1
-                continue
-            if stored is None:
-                instance = model(*values)
-            else:
-                instance = model.from_db(database, attnames, values)
-            # The records the widgets read, so that checks following a key make no query.
-            for relation, value in related:
-                relation.set_cached_value(instance, value)
-            for name, value in prepared.items():
-                setattr(instance, name, value)
-            try:
-                self.validate_instance(instance, errors, validate_unique=False)
-            except ValidationError as error:
-                result.append_invalid_row(number, row, error)
-                result.totals["invalid"] += 1
-                continue
-            (created if stored is None else updated).append(instance)
-            if len(previewed) + len(result.rows) < self.preview_limit:
-                previewed.append((None if stored is None else instance.pk, instance))
-        self.preview(previewed, result)
-        return created, updated
-
-    def preview(self, previewed, result):
-        """Row results for (stored key or None, instance) pairs, with what each changes."""
-        if not previewed:
-            return
-        model = self._meta.model
-        # The stored records as the widgets render them, with their references: one query.
-        originals = self.get_queryset().in_bulk([pk for pk, _ in previewed if pk is not None])
-        for pk, instance in previewed:
-            row_result = self.get_row_result_class()()
-            new = pk is None
-            row_result.import_type = (
-                RowResult.IMPORT_TYPE_NEW if new else RowResult.IMPORT_TYPE_UPDATE
-            )
-            diff = self.get_diff_class()(self, model() if new else originals[pk], new)
-            diff.compare_with(self, instance)
-            row_result.diff = diff.as_html()
-            row_result.add_instance_info(instance)
-            result.append_row_result(row_result)
-
     @staticmethod
     def cell_reader(field):
         """`field.clean` as a function of the row, remembered per cell value where the widget
-        reads its cell alone: reference names, choices and dates repeat down a column."""
-        if not getattr(field.widget, "reads_cell_only", False):
-            return field.clean
+        reads its cell alone: reference names, choices and dates repeat down a column. A
+        many-to-many cell is read as the keys of the records it names."""
+        many = isinstance(field.widget, ManyToManyWidget)
+        if not many and not getattr(field.widget, "reads_cell_only", False):
+            return lambda row, found=None: field.clean(row)
         remembered = {}
         column = field.column_name
 
-        def read(row):
+        def clean(row):
+            value = field.clean(row)
+            return frozenset(value.values_list("pk", flat=True)) if many else value
+
+        def read(row, found=None):
             value = row[column]
             # Typed, so that a cell holding True is not taken for one holding 1.
             key = (type(value), value)
             try:
                 return remembered[key]
             except KeyError:
-                cleaned = remembered[key] = field.clean(row)
+                cleaned = remembered[key] = clean(row)
                 return cleaned
             except TypeError:
-                return field.clean(row)
+                return clean(row)
 
         return read
-
-    @staticmethod
-    def row_defaults(model):
-        """A new record's concrete values, in field order: worked out once and copied per row
-        (callable defaults called each time), for model(*values), Django's fast path."""
-        fields = model._meta.concrete_fields
-        values = [field.get_default() for field in fields]
-        fresh = [
-            (index, field)
-            for index, field in enumerate(fields)
-            if field.has_default() and callable(field.default)
-        ]
-
-        def defaults():
-            row = values.copy()
-            for index, field in fresh:
-                row[index] = field.get_default()
-            return row
-
-        return defaults
-
-    # Columns a model fills itself in save(); the bulk path sets them through the same method.
-    derived_fields = ()
 
     def prepare_bulk_instances(self):
         """Attributes every instance of a bulk import shares, e.g. reference data loaded once."""
         return {}
-
-    def load_existing(self, keys, key_fields):
-        """The stored records a batch's keys name, by key: each a tuple of its concrete values,
-        in field order, so that a row the file leaves unchanged costs no instance."""
-        field = self._meta.model._meta.get_field(key_fields[0].attribute)
-        values = {key[0] for key in keys if key is not None and key[0] not in (None, "")}
-        if not values:
-            return {}
-        attnames = [each.attname for each in self._meta.model._meta.concrete_fields]
-        at = attnames.index(field.attname)
-        stored = (
-            self.get_queryset()
-            .select_related(None)
-            .order_by()
-            .filter(AnyOf(F(field.attname), list(values)))
-            .values_list(*attnames)
-        )
-        return {(row[at],): row for row in stored}
 
     def unique_message(self, attribute):
         """What the add form says of a key someone else's record holds."""
@@ -567,17 +375,9 @@ class SpreadsheetResource(resources.ModelResource):
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         errors = dict(import_validation_errors or {})
-        if getattr(self, "bulk", False):
-            # Constraints are checked in SQL by the insert itself and mirrored by clean();
-            # a foreign key set by a widget holds a record just read from the database. Running
-            # their SQL once per row here would cost the time the bulk path saves.
-            loaded = [
-                field.name
-                for field in self.bulk_relations
-                if getattr(instance, field.attname) is not None
-            ]
+        if self.batched is not None:
             try:
-                self.bulk_cleaner.full_clean(instance, exclude={*errors, *loaded})
+                self.batched.clean(instance, errors)
             except ValidationError as error:
                 errors = error.update_error_dict(errors)
             self.check_region(instance, errors)
@@ -603,15 +403,14 @@ class SpreadsheetResource(resources.ModelResource):
         user = kwargs.get("user")
         if user is not None and user.is_authenticated:
             instance._history_user = user
-        file_name = kwargs.get("file_name")
-        instance._change_reason = (
-            _("Imported from %(file)s") % {"file": file_name} if file_name else _("Imported")
-        )
+        instance._change_reason = reason_for(kwargs.get("file_name"))
 
     def after_import_row(self, row, row_result, **kwargs):
         super().after_import_row(row, row_result, **kwargs)
-        if self.progress is not None:
-            self.progress(kwargs.get("row_number", 0), getattr(self, "rows_total", 0))
+        progress = kwargs.get("progress")
+        if progress is not None:
+            number = kwargs.get("row_number", 0)
+            progress(number, 0 if kwargs.get("dry_run") else number, self.rows_total)
 
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)

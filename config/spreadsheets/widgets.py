@@ -7,11 +7,14 @@ ValueError into a per-row, per-column error; anything else would abort the whole
 import datetime
 from decimal import Decimal, InvalidOperation
 
+from django.db.models import F
 from django.utils import translation
 from django.utils.translation import gettext as _
 from import_export import widgets
 
 from registry.models import normalize_for_search
+
+from .bulk import AnyOf
 
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
 DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y", "%d/%m/%Y")
@@ -229,9 +232,13 @@ class ReferenceWidget(widgets.ForeignKeyWidget):
                     index.setdefault(self.index_key(instance, value), instance)
         return index
 
-    def lookup(self, value, row):
+    def warm(self):
+        """Read the table now, before a batched import's threads both need it."""
         if self._index is None:
             self._index = self.build_index()
+
+    def lookup(self, value, row):
+        self.warm()
         return self._index.get(normalize_for_search(cell_text(value)))
 
     def clean(self, value, row=None, **kwargs):
@@ -266,14 +273,27 @@ class VisibleRecordsMixin:
 
 
 class IdentifiedWidget(VisibleRecordsMixin, widgets.ForeignKeyWidget):
-    """A registered record named by its BIN or IIN, as a spreadsheet may have mangled it."""
+    """A registered record named by its BIN or IIN, as a spreadsheet may have mangled it.
 
-    def __init__(self, model, field, missing, invalid, unknown, **kwargs):
+    `related` and `prefetched` name what the rows' checks read of the record (an employer's
+    kind, a person's social categories), read with it rather than by a query per row. A
+    batched import looks a batch's records up at once (`look_up_batch`) and hands them back as
+    `known`.
+    """
+
+    def __init__(
+        self, model, field, missing, invalid, unknown, related=(), prefetched=(), **kwargs
+    ):
         super().__init__(model, field=field, **kwargs)
         self.identifier = IdentifierWidget()
         self.messages = {"missing": missing, "invalid": invalid, "unknown": unknown}
+        self.related, self.prefetched = related, prefetched
 
-    def clean(self, value, row=None, **kwargs):
+    def records(self):
+        return super().records().select_related(*self.related).prefetch_related(*self.prefetched)
+
+    def number(self, value):
+        """The identifier a cell gives, or ValueError saying what is wrong with it."""
         from registry.validators import identifier_error
 
         number = self.identifier.clean(value)
@@ -282,7 +302,27 @@ class IdentifiedWidget(VisibleRecordsMixin, widgets.ForeignKeyWidget):
         error = identifier_error(number)
         if error:
             raise ValueError(self.messages["invalid"] % {"value": number, "reason": error})
-        instance = self.records().filter(**{self.field: number}).first()
+        return number
+
+    def look_up_batch(self, cells, rows=None):
+        """The records a batch's cells name, by identifier: one query."""
+        numbers = set()
+        for cell in cells:
+            try:
+                numbers.add(self.number(cell))
+            except ValueError:
+                continue
+        if not numbers:
+            return {}
+        found = self.records().filter(AnyOf(F(self.field), list(numbers)))
+        return {getattr(record, self.field): record for record in found}
+
+    def clean(self, value, row=None, known=None, **kwargs):
+        number = self.number(value)
+        if known is not None:
+            instance = known.get(number)
+        else:
+            instance = self.records().filter(**{self.field: number}).first()
         if instance is None:
             raise ValueError(self.messages["unknown"] % {"value": number})
         return instance

@@ -6,7 +6,8 @@ from django.utils import translation
 from config.spreadsheets.formats import CSV
 from memoranda.models import Memorandum, Party
 from memoranda.resources import PartyResource
-from tests.factories import OrganizationFactory
+from tests.factories import MemorandumFactory, OrganizationFactory, PartyFactory
+from tests.parity import assert_same
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +95,83 @@ def test_admin_import_previews_then_writes_under_the_importing_user(
     assert Memorandum.objects.count() == 2
     assert {record.history_user for record in Memorandum.history.all()} == {superuser}
     assert {record.history_user for record in Party.history.all()} == {superuser}
+
+
+# The batched path against the row-by-row path.
+
+PARTIES_HEADER = (
+    "Registration number,Title (Russian),Memorandum kind,Signed on,Valid until,Party BIN,Role"
+)
+PARTY = ["memorandum", "organization"]
+WATCHED = [(Party, PARTY), (Memorandum, ["number"])]
+
+
+def csv_of(*lines):
+    return lambda: CSV().create_dataset("\n".join(lines).encode())
+
+
+@pytest.fixture
+def stored_memorandum(organizations):
+    """A memorandum of the first two organizations, as a file would have added it."""
+    memorandum = MemorandumFactory(number="М-1", title_ru="Старое название")
+    for organization in organizations[:2]:
+        PartyFactory(memorandum=memorandum, organization=organization, signatory_name="")
+    return memorandum
+
+
+def test_party_paths_write_the_same_memoranda_parties_and_history(stored_memorandum, superuser):
+    first, second, third, fourth = BINS
+    rows = [
+        # The stored memorandum renamed on its first row, its second row as stored.
+        f"М-1,Новое название,cooperation,15.01.2025,14.01.2027,{first},party",
+        f"М-1,Новое название,cooperation,15.01.2025,14.01.2027,{second},party",
+        # A third party joins it.
+        f"М-1,Новое название,cooperation,15.01.2025,14.01.2027,{third},partner",
+        # A new memorandum of two parties.
+        f"М-2,Новый меморандум,partnership,01.03.2026,,{third},initiator",
+        f"М-2,Новый меморандум,partnership,01.03.2026,,{fourth},",
+    ]
+    batched = assert_same(
+        PartyResource,
+        csv_of(PARTIES_HEADER, *rows),
+        WATCHED,
+        user=superuser,
+        file_name="parties.csv",
+    )
+    assert batched.report["totals"] == {"new": 3, "update": 1, "skip": 1, "invalid": 0}
+    assert batched.stored[Memorandum][("М-2",)]["valid_from"].isoformat() == "2026-03-01"
+
+
+def test_party_paths_refuse_the_same_rows_and_memoranda(stored_memorandum):
+    first, _second, third, _fourth = BINS
+    batched = assert_same(
+        PartyResource,
+        csv_of(
+            PARTIES_HEADER,
+            f"М-2,,partnership,01.03.2026,,{third},initiator",
+            f"М-3,Новый,partnership,01.03.2026,01.01.2026,{third},initiator",
+            f"М-4,Новый,partnership,01.03.2026,,{third},",
+            f"М-4,Новый,partnership,01.03.2026,,{third},",
+            "М-4,Новый,partnership,01.03.2026,,100540000038,",
+            f"М-1,Старое название,cooperation,15.01.2025,14.01.2027,{first},leader",
+        ),
+        WATCHED,
+    )
+    assert [line for line, *_rest in batched.report["problems"]] == [2, 3, 5, 6, 7]
+
+
+def test_party_paths_refuse_a_memorandum_left_with_one_party(stored_memorandum):
+    first, _second, third, _fourth = BINS
+    batched = assert_same(
+        PartyResource,
+        csv_of(
+            PARTIES_HEADER,
+            f"М-1,Старое название,cooperation,15.01.2025,14.01.2027,{first},party",
+            f"М-5,Один,partnership,01.03.2026,,{third},initiator",
+        ),
+        WATCHED,
+    )
+    # Named by its number: the memorandum the file left with one party.
+    assert [("М-5" in error, "М-1" in error) for error in batched.report["errors"]] == [
+        (True, False)
+    ]

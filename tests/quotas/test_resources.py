@@ -6,10 +6,23 @@ import pytest
 from django.urls import reverse
 
 from config.spreadsheets.formats import CSV
-from quotas.models import Person, Placement, Quota, QuotaCategory
-from quotas.resources import AkimatQuotaResource, PersonResource, PlacementResource
+from quotas.models import (
+    Person,
+    Placement,
+    Quota,
+    QuotaCategory,
+    SocialCategory,
+    SpecialWorkplace,
+)
+from quotas.resources import (
+    AkimatQuotaResource,
+    PersonResource,
+    PlacementResource,
+    SpecialWorkplaceResource,
+)
 from registry.models import Organization, Region
 from tests.factories import OrganizationFactory, PersonFactory, QuotaFactory, valid_iin
+from tests.parity import assert_same
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).parent / "data"
@@ -154,3 +167,237 @@ def test_english_akimat_table_keeps_organization_and_bin_apart(employers):
     result = AkimatQuotaResource(defaults=defaults()).import_data(dataset(text))
     assert not result.has_errors(), result.base_errors and result.base_errors[0].error
     assert result.totals["new"] == 1
+
+
+# The batched path against the row-by-row path, on files with new, changed and unchanged rows.
+
+
+def csv_of(*lines):
+    return lambda: CSV().create_dataset("\n".join(lines).encode())
+
+
+PERSON = ["iin", "full_name"]
+PEOPLE_HEADER = (
+    "IIN,Full name,Disability group,Kind of impairment,Social categories,Region,District"
+)
+
+
+@pytest.fixture
+def people():
+    """One person a file changes, one it leaves as it is."""
+    changed = PersonFactory(full_name="Старое Имя", social_categories=["disability"])
+    same = PersonFactory(full_name="Ахметов Асхат", social_categories=["disability", "neet"])
+    return changed, same
+
+
+def test_people_paths_write_the_same_people_categories_and_history(people, superuser):
+    changed, same = people
+    new = valid_iin(70, datetime.date(2001, 4, 9), "female")
+    batched = assert_same(
+        PersonResource,
+        csv_of(
+            PEOPLE_HEADER,
+            f"{changed.iin},Новое Имя,III,hearing,neet,350000000,351000000",
+            f"{same.iin},Ахметов Асхат,III,hearing,disability; neet,350000000,",
+            f'{new},Серикова Айгерим,,,"disability, neet",350000000,город Караганда',
+            f"{valid_iin(71)},Без Категорий,,,,350000000,",
+        ),
+        [(Person, PERSON)],
+        user=superuser,
+        file_name="people.csv",
+    )
+    assert batched.report["totals"] == {"new": 2, "update": 1, "skip": 1, "invalid": 0}
+    assert batched.stored[Person][(changed.iin, "Новое Имя")]["social_categories"] == [
+        "Молодёжь NEET (не учится и не работает)"
+    ]
+    assert batched.history[Person][(new, "Серикова Айгерим")]["last"]["birth_date"] == (
+        datetime.date(2001, 4, 9)
+    )
+
+
+def test_people_paths_refuse_the_same_rows(people):
+    changed, _same = people
+    batched = assert_same(
+        PersonResource,
+        csv_of(
+            PEOPLE_HEADER,
+            f"{changed.iin},Новое Имя,III,hearing,neet,350000000,",
+            f"{changed.iin},Ещё Раз,III,hearing,,350000000,",
+            f"{valid_iin(72)},Неизвестная Категория,,,студенты,350000000,",
+            f"{valid_iin(73)},,IV,hearing,,Нет такой области,",
+            "123,Плохой ИИН,,,,350000000,",
+        ),
+        [(Person, PERSON)],
+    )
+    print(batched.report["problems"])
+    assert [line for line, *_rest in batched.report["problems"]] == [3, 4, 5, 5, 5, 6, 6, 6]
+
+
+PLACEMENTS_HEADER = (
+    "IIN,Employer BIN,Employment measure,Position,Start date,End date,Quota category"
+)
+
+
+@pytest.fixture
+def placed():
+    """A person placed at an employer with a quota, and a second person not yet placed."""
+    quota = QuotaFactory()
+    person = PersonFactory()
+    other = PersonFactory(social_categories=["neet"])
+    from tests.factories import PlacementFactory
+
+    PlacementFactory(person=person, organization=quota.organization, quota=quota)
+    return quota, person, other
+
+
+PLACEMENT = ["person", "organization", "start_on"]
+
+
+def test_placement_paths_write_the_same_placements_and_history(placed, superuser):
+    quota, person, other = placed
+    employer = quota.organization.bin
+    batched = assert_same(
+        PlacementResource,
+        csv_of(
+            PLACEMENTS_HEADER,
+            f"{person.iin},{employer},vacancy,оператор,01.02.2026,30.04.2026,disability",
+            f"{person.iin},{employer},vacancy,швея,01.05.2026,,disability",
+            f"{other.iin},{employer},public_works,дворник,01.03.2026,,",
+        ),
+        [(Placement, PLACEMENT)],
+        user=superuser,
+        file_name="placements.csv",
+    )
+    assert batched.report["totals"] == {"new": 2, "update": 1, "skip": 0, "invalid": 0}
+
+
+def test_placement_paths_refuse_the_same_overlaps_repeats_and_quotas(placed):
+    quota, person, other = placed
+    employer = quota.organization.bin
+    batched = assert_same(
+        PlacementResource,
+        csv_of(
+            PLACEMENTS_HEADER,
+            # Overlaps the stored placement, which has no end.
+            f"{person.iin},{employer},vacancy,швея,01.03.2026,,",
+            f"{other.iin},{employer},vacancy,дворник,01.03.2026,31.03.2026,",
+            # Overlaps the row above, a placement of this file.
+            f"{other.iin},{employer},vacancy,дворник,15.03.2026,,",
+            f"{other.iin},{employer},vacancy,дворник,01.03.2026,31.03.2026,",
+            # The person is not in the quota's category.
+            f"{other.iin},{employer},vacancy,дворник,01.06.2026,,disability",
+            f"{valid_iin(74)},{employer},vacancy,дворник,01.06.2026,,",
+        ),
+        [(Placement, PLACEMENT)],
+    )
+    assert [line for line, *_rest in batched.report["problems"]] == [2, 4, 5, 6, 7]
+
+
+QUOTA = ["organization", "category", "year"]
+AKIMAT_HEADER = 'Organization,BIN,List headcount,"Quota, %",Number of places'
+
+
+def test_akimat_table_paths_write_the_same_quotas_employers_and_history(employers, superuser):
+    QuotaFactory(organization=employers[0], headcount=100, percent=2, **{"year": 2026})
+    batched = assert_same(
+        lambda: AkimatQuotaResource(defaults=defaults()),
+        csv_of(
+            AKIMAT_HEADER,
+            "ТОО «Организация-А»,100540000008,150,3,",
+            "АО «Организация-Б»,040940000009,300,4,12",
+            "ТОО «Новый работодатель»,100540000018,120,3,3",
+            "ТОО «Ещё новый»,100540000028,200,2,4",
+        ),
+        [(Quota, QUOTA), (Organization, ["bin"])],
+        user=superuser,
+        file_name="akimat.csv",
+    )
+    assert batched.report["totals"] == {"new": 3, "update": 1, "skip": 0, "invalid": 0}
+    assert batched.report["created"] == [
+        "ТОО «Ещё новый» (100540000028)",
+        "ТОО «Новый работодатель» (100540000018)",
+    ]
+    assert [each["line"] for each in batched.report["differences"]] == [4]
+
+
+def test_akimat_table_paths_refuse_the_same_rows(employers):
+    batched = assert_same(
+        lambda: AkimatQuotaResource(defaults=defaults()),
+        csv_of(
+            AKIMAT_HEADER,
+            "ТОО «Организация-А»,100540000008,150,3,",
+            "ТОО «Организация-А»,100540000008,150,3,",
+            ",100540000018,120,3,3",
+            "АО «Организация-Б»,040940000009,300,9,",
+            "ТОО «Неверный БИН»,100540000019,300,3,",
+        ),
+        [(Quota, QUOTA), (Organization, ["bin"])],
+    )
+    assert [line for line, *_rest in batched.report["problems"]] == [3, 4, 5, 6]
+
+
+SPECIAL_WORKPLACE = ["organization", "position", "created_on"]
+WORKPLACES_HEADER = (
+    "Employer BIN,Position,Adapted for impairment,What was adapted,Created on,Funding,"
+    '"State subsidy, KZT"'
+)
+
+
+def test_special_workplace_paths_write_and_refuse_the_same(superuser):
+    from tests.factories import SpecialWorkplaceFactory
+
+    stored = SpecialWorkplaceFactory()
+    employer = stored.organization.bin
+    lines = [
+        WORKPLACES_HEADER,
+        f"{employer},швея,hearing,пандус,10.01.2026,state,150000",
+        f"{employer},оператор,vision,экранный диктор,01.02.2026,employer,",
+    ]
+    batched = assert_same(
+        SpecialWorkplaceResource,
+        csv_of(*lines),
+        [(SpecialWorkplace, SPECIAL_WORKPLACE)],
+        user=superuser,
+        file_name="workplaces.csv",
+    )
+    assert batched.report["totals"] == {"new": 1, "update": 1, "skip": 0, "invalid": 0}
+    bad = [
+        *lines,
+        lines[2],
+        f"{employer},сварщик,hearing,,01.02.2026,employer,5000",
+        f"{employer},,smell,,01.02.2026,,",
+    ]
+    batched = assert_same(
+        SpecialWorkplaceResource, csv_of(*bad), [(SpecialWorkplace, SPECIAL_WORKPLACE)]
+    )
+    print(batched.report["problems"])
+    assert [line for line, *_rest in batched.report["problems"]] == [4, 5, 6, 6, 6]
+
+
+def test_reference_table_paths_write_and_refuse_the_same(superuser):
+    from quotas.resources import QuotaCategoryResource, SocialCategoryResource
+
+    assert_same(
+        SocialCategoryResource,
+        csv_of(
+            "Code,Name (Russian),Name (Kazakh)",
+            "neet,Молодёжь NEET,NEET жастар",
+            "students,Студенты,Студенттер",
+            "disability,Люди с инвалидностью,Мүгедектігі бар адамдар",
+        ),
+        [(SocialCategory, ["code"])],
+        user=superuser,
+        file_name="categories.csv",
+    )
+    batched = assert_same(
+        QuotaCategoryResource,
+        csv_of(
+            "Code,Name (Russian),Name (Kazakh),People it is for,Lowest percentage,"
+            "Highest percentage",
+            "reversed,Перевёрнутый,Аударылған,neet,5,1",
+            "youth,Молодёжь,Жастар,neet,1,5",
+            "youth,Молодёжь,Жастар,neet,1,5",
+        ),
+        [(QuotaCategory, ["code"])],
+    )
+    assert [line for line, *_rest in batched.report["problems"]] == [2, 4]

@@ -1,0 +1,128 @@
+"""The batched path every import takes, against the row-by-row path and on its own."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from config.spreadsheets.formats import CSV
+from quotas.models import Person
+from quotas.resources import PersonResource
+from registry.models import District, Organization
+from registry.resources import DistrictResource, OrganizationResource
+from tests.factories import OrganizationFactory, valid_bin, valid_iin
+from tests.parity import assert_same
+
+pytestmark = pytest.mark.django_db
+
+
+def csv_of(*lines):
+    return lambda: CSV().create_dataset("\n".join(lines).encode())
+
+
+ORGANIZATIONS_HEADER = (
+    "BIN,Full name (Russian),Organization kind,Region,District,List headcount,Status,Liquidated on"
+)
+
+
+def test_organization_paths_write_the_same_when_every_row_changes(superuser):
+    stored = [
+        OrganizationFactory(bin=valid_bin(number), headcount=10 + number) for number in range(1, 5)
+    ]
+    lines = [
+        f"{stored[0].bin},ТОО «Переименованное»,enterprise,350000000,,11,active,",
+        f"{stored[1].bin},{stored[1].name_ru},enterprise,350000000,351000000,999,active,",
+        f"{stored[2].bin},{stored[2].name_ru},ngo,350000000,,13,liquidated,01.02.2026",
+        f"{stored[3].bin},{stored[3].name_ru},enterprise,110000000,,14,active,",
+        f"{valid_bin(9)},ТОО «Новое»,enterprise,350000000,,1,,",
+    ]
+    batched = assert_same(
+        OrganizationResource,
+        csv_of(ORGANIZATIONS_HEADER, *lines),
+        [(Organization, ["bin"])],
+        user=superuser,
+        file_name="registry.csv",
+    )
+    assert batched.report["totals"] == {"new": 1, "update": 4, "skip": 0, "invalid": 0}
+
+
+def test_district_paths_write_and_refuse_the_same(superuser):
+    stored = District.objects.filter(region__kato="350000000").first()
+    lines = [
+        "KATO code,Region,Kind,Name (Russian),Name (Kazakh)",
+        f"{stored.kato},350000000,city,Переименованный,Атауы",
+        "359999000,350000000,district,Новый район,Жаңа аудан",
+    ]
+    assert_same(
+        DistrictResource,
+        csv_of(*lines),
+        [(District, ["kato"])],
+        user=superuser,
+        file_name="districts.csv",
+    )
+    batched = assert_same(
+        DistrictResource,
+        csv_of(*lines, lines[2], "119999000,350000000,district,Чужой код,Бөгде"),
+        [(District, ["kato"])],
+    )
+    assert [line for line, *_rest in batched.report["problems"]] == [4, 5]
+
+
+def people_csv(count, first):
+    lines = ["IIN,Full name,Social categories,Region,District"]
+    for number in range(first, first + count):
+        categories = "disability; neet" if number % 2 else "disability"
+        lines.append(f"{valid_iin(number)},Человек {number},{categories},350000000,город Караганда")
+    return CSV().create_dataset("\n".join(lines).encode())
+
+
+def test_people_import_makes_as_many_queries_for_many_rows_as_for_few():
+    def queries(rows, first):
+        with CaptureQueriesContext(connection) as captured:
+            result = PersonResource().import_data(people_csv(rows, first))
+        assert (result.totals["new"], result.totals["invalid"]) == (rows, 0), result.problems
+        return len(captured)
+
+    assert queries(2, first=100) == queries(40, first=200)
+
+    def changing(rows, first):
+        Person.objects.filter(iin__in=[valid_iin(n) for n in range(first, first + rows)]).update(
+            full_name="Старое имя"
+        )
+        with CaptureQueriesContext(connection) as captured:
+            result = PersonResource().import_data(people_csv(rows, first))
+        assert result.totals["update"] == rows, result.problems
+        return len(captured)
+
+    assert changing(2, first=100) == changing(40, first=200)
+
+
+def test_progress_is_reported_once_a_batch_and_counts_what_was_written():
+    reports = []
+    result = PersonResource().import_data(
+        people_csv(5, 300), batch_size=2, progress=lambda *report: reports.append(report)
+    )
+    assert result.totals["new"] == 5
+    assert [checked for checked, _written, _total in reports] == [2, 4, 5]
+    assert {total for *_counts, total in reports} == {5}
+    written = [written for _checked, written, _total in reports]
+    assert written == sorted(written) and written[-1] == 5
+    assert all(written <= checked for checked, written, _total in reports)
+    reports.clear()
+    PersonResource().import_data(
+        people_csv(3, 400), dry_run=True, progress=lambda *report: reports.append(report)
+    )
+    assert reports[-1] == (3, 0, 3)
+    assert not Person.objects.filter(iin=valid_iin(400)).exists()
+
+
+def test_a_person_new_to_a_file_gets_birth_date_and_sex_from_the_iin_on_both_paths():
+    iin = valid_iin(500, datetime.date(1999, 12, 31), "female")
+    batched = assert_same(
+        PersonResource,
+        csv_of("IIN,Full name,Region", f"{iin},Новая,350000000"),
+        [(Person, ["iin"])],
+    )
+    assert batched.stored[Person][(iin,)]["birth_date"] == datetime.date(1999, 12, 31)
+    assert batched.stored[Person][(iin,)]["sex"] == "female"
