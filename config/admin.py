@@ -503,20 +503,11 @@ class ColumnMappingAdmin(SimpleHistoryAdmin):
     ]
     readonly_fields = fields
 
-    def imports_anything(self, request):
-        user = request.user
-        return user.is_active and (
-            user.is_superuser
-            or any(
-                perm.partition(".")[2].startswith("import_") for perm in user.get_all_permissions()
-            )
-        )
-
     def has_module_permission(self, request):
-        return self.imports_anything(request)
+        return imports_anything(request)
 
     def has_view_permission(self, request, obj=None):
-        return self.imports_anything(request)
+        return imports_anything(request)
 
     def has_add_permission(self, request):
         return False

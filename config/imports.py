@@ -347,7 +347,7 @@ def execute(run, work, echo=None):
             if reporter.cancelled_by is not None:
                 raise ImportCancelled
             workbook = work.read()
-            reporter.stage(State.CHECKING, total=len(workbook))
+            reporter.stage(State.WRITING if run.confirmed else State.CHECKING, total=len(workbook))
 
             def attempt(mapping, values):
                 resource = work.resource()

@@ -282,8 +282,8 @@ CACHES = {
     # An import's live progress and its cancel flag (config/imports.py): written by the worker
     # while the import's own transaction is open, and read by every application server. Kept
     # out of the database, which on SQLite has one writer, held by that transaction; in the
-    # shared cache if there is one, else in files in the media storage every server and worker
-    # already shares for the uploads.
+    # shared cache if there is one, else in files in a folder every server and worker shares
+    # (outside the media root: Django rightly refuses a cache where uploads are served from).
     "imports": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": env_str("JUMYS_CACHE_URL"),
@@ -292,7 +292,7 @@ CACHES = {
     if os.environ.get("JUMYS_CACHE_URL")
     else {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(MEDIA_ROOT / "import-progress"),
+        "LOCATION": env_str("JUMYS_IMPORT_PROGRESS_DIR", str(VAR_DIR / "import-progress")),
         # A full cache drops entries at random: room for every import under way.
         "OPTIONS": {"MAX_ENTRIES": 10_000},
     },
