@@ -39,8 +39,10 @@ def test_import_an_organizations_workbook_preview_confirm_and_see_the_rows(logge
     shot("02-import-preview")
     assert page.locator("table.import-preview tr.new").count() == 3
     page.click("input[name=confirm]")
-    page.wait_for_selector("#result_list")
+    page.wait_for_selector(".import-outcome")
     shot("03-import-done")
+    page.click("text=К списку")
+    page.wait_for_selector("#result_list")
     assert "ТОО «Гормолзавод»" in page.content()
     assert Organization.objects.count() == 3
 
