@@ -73,6 +73,7 @@ class Parent:
     relation: object
     columns: list  # (model field of the parent, Column)
     cleaner: object
+    relations: list
     writer: object = None
 
 
@@ -244,6 +245,7 @@ class BatchedImport:
         ]
         self.key_attribute = self.key_fields[0].attribute
         self.cleaner = RememberingCleaner(model) if resource.clean_in_memory else None
+        self.relations = relations_of(model)
         self.default_row = self.row_defaults(model)
         # Once for the whole file: a query while the writer holds the connection would wait.
         self.prepared = resource.prepare_bulk_instances()
@@ -270,7 +272,7 @@ class BatchedImport:
                 column.relation = model_field
                 column.target = model_field.target_field.attname
             planned.append((model_field, column))
-        return Parent(relation, planned, RememberingCleaner(model))
+        return Parent(relation, planned, RememberingCleaner(model), relations_of(model))
 
     @staticmethod
     def row_defaults(model):
@@ -498,6 +500,7 @@ class BatchedImport:
             instance = model(*values)
         else:
             instance = model.from_db(database, self.attnames, values)
+            instance._stored_values = stored
         # The records the widgets read, so that checks following a key make no query.
         for relation, value in related:
             relation.set_cached_value(instance, value)
@@ -507,11 +510,16 @@ class BatchedImport:
 
     def clean(self, instance, errors):
         """A row's checks, as a form makes them; without a query per row where the model's
-        clean() mirrors its constraints, and without reading again what the widgets read."""
+        clean() mirrors its constraints, without reading again what the widgets read, and
+        without checking again what a changed row keeps as stored."""
         if self.cleaner is None:
             instance.full_clean(exclude=list(errors), validate_unique=True)
             return
-        self.cleaner.full_clean(instance, exclude={*errors, *loaded(instance)})
+        self.cleaner.full_clean(
+            instance,
+            exclude={*errors, *loaded(instance, self.relations)},
+            stored=instance.__dict__.get("_stored_values"),
+        )
 
     def read_parents(self, row, related, found, errors):
         """The records key columns name, set as the row's parent columns say: those the row
@@ -539,7 +547,7 @@ class BatchedImport:
             if not new and after == before:
                 continue
             try:
-                parent.cleaner.full_clean(record, exclude=loaded(record))
+                parent.cleaner.full_clean(record, exclude=loaded(record, parent.relations))
             except ValidationError as error:
                 for attribute, messages in error.message_dict.items():
                     errors[f"{parent.relation.name}__{attribute}"] = messages
@@ -590,15 +598,18 @@ class BatchedImport:
             result.append_row_result(row_result)
 
 
-def loaded(instance):
+def relations_of(model):
+    return [each for each in model._meta.concrete_fields if each.is_relation]
+
+
+def loaded(instance, relations):
     """The foreign keys of an instance that hold a record already: one read from the database
     (its key set) or one this import adds (cached, not yet written). Checking them again would
     cost a query each."""
     return [
         each.name
-        for each in type(instance)._meta.concrete_fields
-        if each.is_relation
-        and (
+        for each in relations
+        if (
             getattr(instance, each.attname) is not None
             or each.get_cached_value(instance, None) is not None
         )

@@ -78,17 +78,22 @@ class RememberingCleaner:
     thousands of times, and a field's checks depend on the value alone. Relations are always
     checked, since theirs read the database; a failing value is checked each time, so every row
     gets its own message. At most `limit` values are remembered per field, so memory stays flat
-    down a column of unique names.
+    down a column of unique names. Given the record's `stored` values (its concrete values, in
+    field order), a value the instance keeps as stored is not checked again: it was when it was
+    stored, and a changed row's unique values (its key, its search text) would otherwise be
+    checked on every row.
     """
 
     def __init__(self, model, limit=10_000):
         self.fields = [field for field in model._meta.fields if not field.generated]
+        concrete = model._meta.concrete_fields
+        self.at = {field.name: concrete.index(field) for field in self.fields}
         self.passed = {field.name: {} for field in self.fields if not field.is_relation}
         self.limit = limit
         # A model that cleans its fields its own way is cleaned its own way.
         self.own_way = model.clean_fields is not Model.clean_fields
 
-    def full_clean(self, instance, exclude=()):
+    def full_clean(self, instance, exclude=(), stored=None):
         if self.own_way:
             instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
             return
@@ -97,6 +102,8 @@ class RememberingCleaner:
             if field.name in exclude:
                 continue
             raw = getattr(instance, field.attname)
+            if stored is not None and raw == stored[self.at[field.name]]:
+                continue
             # As Model.clean_fields: a blank optional value and a database default are not checked.
             if (field.blank and raw in field.empty_values) or isinstance(raw, DatabaseDefault):
                 continue

@@ -294,3 +294,16 @@ def test_writer_adds_and_removes_many_to_many_rows_and_keeps_them_in_history():
         name: {row.socialcategory.code for row in record.social_categories.all()}
         for name, record in history.items()
     } == {changed.full_name: {"neet", "released"}, "Новый Человек": {"orphan"}}
+
+
+def test_remembering_cleaner_checks_only_what_a_changed_row_changes():
+    organization = OrganizationFactory.build(bin=valid_bin(40), phone="звонить секретарю")
+    fields = Organization._meta.concrete_fields
+    stored = tuple(getattr(organization, field.attname) for field in fields)
+    cleaner = RememberingCleaner(Organization)
+    # Kept as stored (and checked then, whatever the rule says today): not the row's doing.
+    assert errors_of(lambda o: cleaner.full_clean(o, stored=stored), organization) == {}
+    organization.phone = "звонить директору"
+    assert list(errors_of(lambda o: cleaner.full_clean(o, stored=stored), organization)) == [
+        "phone"
+    ]
