@@ -8,9 +8,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from config.models import ColumnMapping
+from config.roles import REGISTRY_EDITOR
+from config.spreadsheets.uploads import FOLDER
 from quotas.models import Placement
 from registry.models import Organization, Region
+from tests.config.test_mappings import HEADERS, UNKNOWN, register, xlsx
 from tests.factories import OrganizationFactory, PlacementFactory, QuotaFactory
+from tests.test_access import OWN
+from tests.test_kazakh import english_msgids, untranslated
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DATA = Path(__file__).resolve().parents[1] / "registry" / "data"
@@ -154,3 +160,137 @@ def test_pages_fit_a_1366_pixel_screen_in_russian_and_kazakh(logged_in, shot):
             width, wide = page.evaluate(OVERFLOW)
             assert width <= 1366 and not wide, f"{language} {path}: {width}px, {wide}"
     shot("09-fits-1366")
+
+
+# What the import's pages say, in each language, where the journey checks the words.
+IMPORT_WORDS = {
+    "ru": {
+        "do_not_import": "— не импортировать —",
+        "not_recognised": "не распознан",
+        "kind_field": "Вид организации",
+        "kind": "Коммерческое предприятие",
+        "saved_by": "Столбцы сопоставлены так, как сохранил(а) editor",
+        "first_done": "новых — 3, изменённых — 0, без изменений — 0",
+        "next_done": "новых — 2, изменённых — 0, без изменений — 3",
+    },
+    "kk": {
+        "do_not_import": "— импорттамау —",
+        "not_recognised": "танылмады",
+        "kind_field": "Ұйым түрі",
+        "kind": "Коммерциялық кәсіпорын",
+        "saved_by": "сақтаған сәйкестендіру бойынша алынды",
+        "first_done": "жаңа — 3, өзгертілген — 0, өзгеріссіз — 0",
+        "next_done": "жаңа — 2, өзгертілген — 0, өзгеріссіз — 3",
+    },
+}
+PAGE_WIDTH = "() => document.documentElement.scrollWidth"
+# The mapping table's right edge, and whether the value typed for the whole file shows whole.
+MAPPING_FITS = """() => {
+  const table = document.querySelector('table.import-mapping-columns');
+  const value = document.querySelector('#id_value_kind');
+  return [Math.ceil(table.getBoundingClientRect().right), value.scrollWidth <= value.clientWidth];
+}"""
+
+
+@pytest.fixture
+def editor_page(page, make_staff, settings, tmp_path):
+    """A registry editor of one region, logged in through the login form; uploads waiting
+    for their confirmation are kept under a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path
+    editor = make_staff("editor", groups=[REGISTRY_EDITOR], regions=[OWN])
+    editor.set_password(PASSWORD)
+    editor.save()
+    page.goto(page.base + "/admin/login/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#content")
+    return page
+
+
+def upload_register(page, path):
+    page.goto(page.base + "/admin/registry/organization/import/")
+    page.set_input_files("#id_import_file", str(path))
+    page.select_option("#id_format", label="xlsx")
+    page.click("input[type=submit]")
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_map_an_unknown_register_once_then_import_next_months_file_straight_away(
+    editor_page, shot, tmp_path, language
+):
+    page, words, msgids = editor_page, IMPORT_WORDS[language], english_msgids()
+    page.goto(page.base + "/admin/")
+    page.select_option("#language-switch-select", language)
+    page.wait_for_selector(f"html[lang={language}]")
+
+    # A district office's register: a title block, a row-number column, a column of its own,
+    # a misspelt "Адрес" and no kind of organization. The import asks what the columns hold.
+    december = tmp_path / "register-december.xlsx"
+    december.write_bytes(xlsx([HEADERS, *register([1, 2, 3])]))
+    upload_register(page, december)
+    page.wait_for_selector("table.import-mapping-columns")
+    rows = page.locator("table.import-mapping-columns tbody tr")
+    assert rows.count() == len(HEADERS)
+    suggested = {
+        rows.nth(position).locator("th").inner_text(): rows.nth(position)
+        .locator("select")
+        .input_value()
+        for position in range(len(HEADERS))
+    }
+    assert suggested == {
+        "№ п/п": "",
+        "БИН": "bin",
+        "Наименование": "name_ru",
+        "Область": "region",
+        "Адресс": "address",
+        UNKNOWN: "",
+    }
+    unknown = rows.filter(has_text=UNKNOWN)
+    assert unknown.locator("td.confidence").inner_text() == words["not_recognised"]
+    assert rows.filter(has_text="Адресс").locator("td.confidence").inner_text() == "90 %"
+    unknown.locator("select").select_option(label=words["do_not_import"])
+    assert page.locator("label[for=id_value_kind]").inner_text().startswith(words["kind_field"])
+    page.fill("#id_value_kind", words["kind"])
+    assert untranslated(page.content(), msgids) == []
+    width, (right, value_shows) = page.evaluate(PAGE_WIDTH), page.evaluate(MAPPING_FITS)
+    assert width <= 1366 and right <= 1366, f"the mapping page is {width} px wide ({right})"
+    assert value_shows, "the kind typed for the whole file is cut"
+    shot(f"import_mapping_{language}")
+
+    # The preview: three new rows, nothing written yet, the mapping remembered.
+    page.click("form.import-mapping input[type=submit]")
+    page.wait_for_selector("table.import-preview")
+    assert page.locator("table.import-preview tr.new").count() == 3
+    assert untranslated(page.content(), msgids) == []
+    assert not Organization.objects.exists(), "the preview must not write"
+    saved = ColumnMapping.objects.get()
+    assert (saved.saved_by.username, saved.mapping[UNKNOWN]) == ("editor", "")
+    assert saved.values == {"kind": words["kind"]}
+    page.click("input[name=confirm]")
+    page.wait_for_selector(".import-outcome")
+    assert words["first_done"] in page.locator(".import-outcome").inner_text()
+    imported = Organization.objects.order_by("bin")
+    assert imported.count() == 3
+    assert {(o.kind.code, o.region.kato) for o in imported} == {("enterprise", OWN)}
+    assert {o.address for o in imported} == {"ул. Абая, 1", "ул. Абая, 2", "ул. Абая, 3"}
+
+    # Next month's file, the same headers and two more rows: straight to the preview.
+    january = tmp_path / "register-january.xlsx"
+    january.write_bytes(xlsx([HEADERS, *register([1, 2, 3, 4, 5])]))
+    upload_register(page, january)
+    page.wait_for_selector("table.import-preview")
+    assert page.locator("table.import-mapping-columns").count() == 0
+    assert "editor" in page.locator("p.import-file", has_text=words["saved_by"]).inner_text()
+    assert page.locator("table.import-preview tr.new").count() == 2
+    assert untranslated(page.content(), msgids) == []
+    assert Organization.objects.count() == 3, "the preview must not write"
+    assert page.evaluate(PAGE_WIDTH) <= 1366, "the preview pushes the page sideways"
+    shot("import_preview_saved_mapping_ru" if language == "ru" else f"import_preview_{language}")
+    page.click("input[name=confirm]")
+    page.wait_for_selector(".import-outcome")
+    assert words["next_done"] in page.locator(".import-outcome").inner_text()
+    assert Organization.objects.count() == 5
+    assert ColumnMapping.objects.count() == 1
+    # Confirmed, neither upload waits in storage any longer.
+    assert list((tmp_path / FOLDER).glob("*")) == []
