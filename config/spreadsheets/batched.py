@@ -22,11 +22,11 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import F, Model
 from django.utils.translation import gettext as _
-from import_export.resources import Diff
 from import_export.results import RowResult
 
 from .bulk import AnyOf, BulkWriter, RememberingCleaner
 from .pipeline import ImportFileError
+from .preview import PreviewDiff
 from .refusals import refusal
 
 NOTHING = frozenset()
@@ -98,22 +98,17 @@ class Batch:
     extra: object = None
 
 
-class PlannedDiff(Diff):
+class PlannedDiff(PreviewDiff):
     """The preview's diff of a row not yet written: many-to-many cells as the file has them,
     since the instance has no rows of its own to show yet."""
 
     @classmethod
-    def _read_field_values(cls, resource, instance):
-        values = []
-        planned = getattr(instance, "_m2m", {})
-        for each in resource.get_import_fields():
-            wanted = planned.get(each.attribute, (None,))[0]
-            if wanted is None:
-                values.append(each.export(instance))
-            else:
-                related = each.widget.model.objects.filter(pk__in=wanted)
-                values.append(each.widget.render(related))
-        return values
+    def read(cls, field, instance, language):
+        wanted = getattr(instance, "_m2m", {}).get(field.attribute, (None,))[0]
+        if wanted is None:
+            return super().read(field, instance, language)
+        related = field.widget.model.objects.filter(pk__in=wanted)
+        return field.widget.render(related, language=language)
 
 
 class BatchedImport:

@@ -19,6 +19,7 @@ from . import widgets
 from .batched import BatchedImport, identity, reason_for
 from .bulk import AnyOf
 from .pipeline import ImportFileError, SpreadsheetImport, Workbook
+from .preview import PreviewDiff
 from .refusals import explain, refusal, refused_result
 
 IGNORED_COLUMNS = {"", "№", "no", "n", "#", "п/п", "№ п/п"}
@@ -83,6 +84,9 @@ class SpreadsheetResource(resources.ModelResource):
         result = self.import_rows(dataset, dry_run, raise_errors, **kwargs)
         result.file = self.import_job.describe() if self.import_job is not None else {}
         return result
+
+    def get_diff_class(self):
+        return PreviewDiff
 
     def line_of(self, number):
         """The spreadsheet line of the dataset's row `number` (1-based; line 1 the header)."""

@@ -18,6 +18,8 @@ from .bulk import AnyOf
 
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
 DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y", "%d/%m/%Y")
+# Files are written with Russian choice labels and yes/no, whoever exports them; a page (the
+# import's preview) passes `language` to render in its reader's. Any language reads back.
 EXPORT_LANGUAGE = "ru"
 
 
@@ -163,10 +165,10 @@ class YesNoWidget(widgets.Widget):
             )
         return answer
 
-    def render(self, value, obj=None, **kwargs):
+    def render(self, value, obj=None, language=EXPORT_LANGUAGE, **kwargs):
         if kwargs.get("force_native_type"):
             return bool(value)
-        with translation.override(EXPORT_LANGUAGE):
+        with translation.override(language):
             return _("yes") if value else _("no")
 
 
@@ -198,10 +200,10 @@ class ChoiceWidget(widgets.Widget):
             )
         return code
 
-    def render(self, value, obj=None, **kwargs):
+    def render(self, value, obj=None, language=EXPORT_LANGUAGE, **kwargs):
         if not value:
             return ""
-        with translation.override(EXPORT_LANGUAGE):
+        with translation.override(language):
             return str(self.choices(value).label)
 
 

@@ -279,3 +279,14 @@ def test_the_import_pages_read_in_kazakh(admin_client, settings, queued):
     for url in [page_of(run), reverse("admin:config_importrun_changelist")]:
         html = admin_client.get(url).content.decode()
         assert untranslated(html, english_msgids()) == [], url
+
+
+@pytest.mark.django_db
+def test_a_kazakh_users_preview_shows_choices_in_kazakh(admin_client, settings, queued):
+    # Regression: the preview showed «действующая», the Russian label exported files carry.
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "kk"
+    upload(admin_client)
+    run = ImportRun.objects.get()
+    run_import.call(run.pk)
+    html = admin_client.get(page_of(run)).content.decode()
+    assert "әрекет етуші" in html and "действующая" not in html
