@@ -22,7 +22,8 @@ class PreviewDiff(Diff):
     @classmethod
     def _read_field_values(cls, resource, instance):
         language = translation.get_language()
-        return [cls.read(field, instance, language) for field in resource.get_import_fields()]
+        fields = resource.get_preview_fields()
+        return [cls.read(field, instance, language) for field in fields]
 
     @classmethod
     def read(cls, field, instance, language):

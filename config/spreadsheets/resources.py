@@ -88,6 +88,34 @@ class SpreadsheetResource(resources.ModelResource):
     def get_diff_class(self):
         return PreviewDiff
 
+    # The columns of the file under way, once before_import has read its headers (and added
+    # the columns given for the whole file): its preview shows these, not every field.
+    file_columns = None
+
+    def get_preview_fields(self):
+        """The fields an import's preview shows: those the file has a column for, and the key;
+        a column the file lacks would only ever be empty."""
+        fields = self.get_import_fields()
+        if self.file_columns is None:
+            return fields
+        key = [self.fields[name] for name in self.get_import_id_fields()]
+        columns = self.file_columns
+        return [each for each in fields if each in key or str(each.column_name) in columns]
+
+    def get_diff_headers(self):
+        return [str(each.column_name) for each in self.get_preview_fields()]
+
+    def show_file_columns(self, result):
+        """The preview's columns narrowed to the file's, with its invalid rows' values: the
+        row-by-row path names them before it has read the file's headers."""
+        shown = self.get_diff_headers()
+        if result.diff_headers == shown:
+            return
+        kept = [result.diff_headers.index(column) for column in shown]
+        for invalid in result.invalid_rows:
+            invalid.values = tuple(invalid.values[index] for index in kept)
+        result.diff_headers = shown
+
     def line_of(self, number):
         """The spreadsheet line of the dataset's row `number` (1-based; line 1 the header)."""
         return number + 1 if self.import_job is None else self.import_job.line(number)
@@ -127,6 +155,7 @@ class SpreadsheetResource(resources.ModelResource):
 
     def before_import(self, dataset, **kwargs):
         self.started = time.monotonic()
+        self.file_columns = None
         # Each key with the dataset row that had it first: a key repeated in a file is refused.
         self.seen_keys = {}
         self.rows_total = len(dataset)
@@ -174,6 +203,7 @@ class SpreadsheetResource(resources.ModelResource):
             if column not in seen and value not in (None, ""):
                 dataset.append_col([value] * len(dataset), header=column)
                 seen.add(column)
+        self.file_columns = set(dataset.headers)
         missing = [
             str(self.fields[name].column_name)
             for name in self.get_import_id_fields()
@@ -418,6 +448,7 @@ class SpreadsheetResource(resources.ModelResource):
 
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
+        self.show_file_columns(result)
         result.problems = self.describe_problems(result)
         result.seconds = time.monotonic() - getattr(self, "started", time.monotonic())
 

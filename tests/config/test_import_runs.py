@@ -290,3 +290,27 @@ def test_a_kazakh_users_preview_shows_choices_in_kazakh(admin_client, settings, 
     run_import.call(run.pk)
     html = admin_client.get(page_of(run)).content.decode()
     assert "әрекет етуші" in html and "действующая" not in html
+
+
+@pytest.mark.django_db
+def test_the_preview_has_columns_for_the_files_columns_alone(admin_client, queued):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.config.spreadsheets.test_pipeline import xlsx
+
+    rows = [
+        ["БИН", "Наименование", "Вид организации", "Область"],
+        ["100540000008", "ТОО «Новое»", "enterprise", "350000000"],
+    ]
+    admin_client.post(
+        IMPORT_URL,
+        {"format": "0", "resource": "0", "import_file": SimpleUploadedFile("few.xlsx", xlsx(rows))},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    run = ImportRun.objects.get()
+    run_import.call(run.pk)
+    page = admin_client.get(page_of(run), HTTP_ACCEPT_LANGUAGE="en")
+    headers = ["BIN", "Full name (Russian)", "Organization kind", "Region"]
+    assert page.context["result"].diff_headers == headers
+    (row,) = page.context["result"].valid_rows()
+    assert len(row.diff) == len(headers)
