@@ -19,7 +19,8 @@ from django.db import DatabaseError, OperationalError
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.translation import get_language, override
+from django.utils.text import capfirst
+from django.utils.translation import get_language, ngettext, override
 from django.utils.translation import gettext as _
 
 from .models import ColumnMapping, ImportRun
@@ -155,22 +156,25 @@ def status(run, now=None):
         "total": number_format(total, force_grouping=True),
     }
     if run.confirmed:
-        counts = _("%(checked)s of %(total)s rows checked, %(written)s written") % numbers
+        counts = _("%(checked)s of %(total)s rows checked, %(written)s written.") % numbers
     else:
-        counts = _("%(checked)s of %(total)s rows checked") % numbers
+        counts = _("%(checked)s of %(total)s rows checked.") % numbers
     speed = ""
     if rate:
-        speed = _("%(rate)s rows a second, about %(left)s left") % {
-            "rate": number_format(round(rate), force_grouping=True),
-            "left": duration(left),
-        }
+        speed = ngettext(
+            "%(rate)s row a second, about %(left)s left.",
+            "%(rate)s rows a second, about %(left)s left.",
+            round(rate),
+        ) % {"rate": number_format(round(rate), force_grouping=True), "left": duration(left)}
+    # Each is shown as a sentence of its own, the states' labels (lower case in lists and
+    # filters) too.
     return {
-        "counts": counts if total else "",
-        "speed": speed,
+        "counts": capfirst(counts) if total else "",
+        "speed": capfirst(speed),
         "state": run.state,
-        "state_label": str(ImportRun.State(run.state).label),
+        "state_label": capfirst(str(ImportRun.State(run.state).label)),
         "stage": stage,
-        "stage_label": str(ImportRun.State(stage).label),
+        "stage_label": capfirst(str(ImportRun.State(stage).label)),
         "confirmed": run.confirmed,
         "active": run.state in ImportRun.ACTIVE,
         "checked": checked,

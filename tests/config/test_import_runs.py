@@ -6,7 +6,9 @@ killed at 30 s; the user got a bare 500 and the upload stayed in storage.
 """
 
 import datetime
+import re
 import threading
+import time
 
 import pytest
 from django.core.management import call_command
@@ -79,7 +81,7 @@ def test_the_upload_answers_at_once_with_a_waiting_import(admin_client, superuse
         "registry.organization",
     )
     page = admin_client.get(page_of(run), HTTP_ACCEPT_LANGUAGE="en")
-    assert "waiting for a worker" in page.content.decode()
+    assert "Waiting for a worker" in page.content.decode()
     assert admin_client.get(status_of(run)).json()["active"] is True
     assert Organization.objects.count() == 0
 
@@ -260,7 +262,7 @@ def test_progress_is_seen_from_another_connection_while_the_import_transaction_i
     # On PostgreSQL a batch is sent by the writer's thread while the next one is checked.
     written = answer["written"]
     assert written in (0, 3)
-    assert answer["counts"] == f"3 of 3 rows checked, {written} written"
+    assert answer["counts"] == f"3 of 3 rows checked, {written} written."
     run.refresh_from_db()
     assert run.state == State.DONE and Organization.objects.count() == 3
 
@@ -273,7 +275,7 @@ def test_the_import_pages_read_in_kazakh(admin_client, settings, queued):
     upload(admin_client)
     run = ImportRun.objects.get()
     waiting = admin_client.get(page_of(run)).content.decode()
-    assert "өңдеушіні күтуде" in waiting and "Барлық импорттар" in waiting
+    assert "Өңдеушіні күтуде" in waiting and "Барлық импорттар" in waiting
     assert untranslated(waiting, english_msgids()) == []
     run_import.call(run.pk)
     for url in [page_of(run), reverse("admin:config_importrun_changelist")]:
@@ -314,3 +316,43 @@ def test_the_preview_has_columns_for_the_files_columns_alone(admin_client, queue
     assert page.context["result"].diff_headers == headers
     (row,) = page.context["result"].valid_rows()
     assert len(row.diff) == len(headers)
+
+
+def starts_a_sentence(text):
+    text = text.strip()
+    return text[0].isupper() or text[0].isdigit()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_every_status_sentence_starts_with_a_capital(admin_client, superuser, settings, language):
+    # Regression: the import's page said «ожидает подтверждения», «проверено строк: …» and
+    # «организации: «f.xlsx», загрузил(а) …».
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    for state in State:
+        for confirmed in (False, True):
+            run = ImportRun.objects.create(
+                user=superuser,
+                model="registry.organization",
+                file_name="f.xlsx",
+                state=state,
+                confirmed=confirmed,
+                rows_total=10,
+                rows_checked=4,
+                rows_written=2,
+            )
+            if state in ImportRun.WORKING:
+                now = time.time()
+                Progress(run).write(
+                    {"stage": state, "checked": 4, "written": 2, "total": 10}
+                    | {"since": now - 2, "heartbeat": now}
+                )
+            answer = admin_client.get(status_of(run)).json()
+            sentences = [answer[name] for name in ("stage_label", "state_label", "counts")]
+            if state in ImportRun.WORKING:
+                sentences.append(answer["speed"])
+            for sentence in sentences:
+                assert starts_a_sentence(sentence), (state, confirmed, sentence)
+    html = admin_client.get(page_of(run)).content.decode()
+    (line,) = re.findall(r'<p class="import-file">(.*?)</p>', html, re.S)
+    assert starts_a_sentence(line), line
