@@ -16,6 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .widgets import is_blank
+from .wording import quoted_list
 
 # Cells named in a message about a whole column: enough to find them, not a wall of text.
 CELLS_NAMED = 5
@@ -108,7 +109,7 @@ class SpreadsheetImport:
                     _("The file has no sheet “%(sheet)s”; its sheets are: %(sheets)s.")
                     % {
                         "sheet": self.sheet,
-                        "sheets": ", ".join(f"“{table.sheet}”" for table in tables),
+                        "sheets": quoted_list(table.sheet for table in tables),
                     }
                 )
             tables = chosen
@@ -118,8 +119,8 @@ class SpreadsheetImport:
             header = find_header(table, vocabulary)
             if header is not None:
                 return table, header
-        expected = ", ".join(
-            f"“{self.resource.fields[name].column_name}”" for name in self.required_fields()
+        expected = quoted_list(
+            self.resource.fields[name].column_name for name in self.required_fields()
         )
         raise ImportFileError(
             _(
@@ -180,9 +181,9 @@ class SpreadsheetImport:
                     "which field each one is."
                 )
                 % {
-                    "unknown": ", ".join(f"“{name}”" for name in unknown),
-                    "expected": ", ".join(
-                        f"“{f.column_name}”" for f in self.resource.get_import_fields()
+                    "unknown": quoted_list(unknown),
+                    "expected": quoted_list(
+                        f.column_name for f in self.resource.get_import_fields()
                     ),
                 },
                 self,
@@ -196,8 +197,8 @@ class SpreadsheetImport:
                     "for the whole file."
                 )
                 % {
-                    "missing": ", ".join(
-                        f"“{self.resource.fields[name].column_name}”" for name in missing
+                    "missing": quoted_list(
+                        self.resource.fields[name].column_name for name in missing
                     )
                 },
                 self,

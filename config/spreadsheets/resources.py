@@ -21,6 +21,7 @@ from .bulk import AnyOf
 from .pipeline import ImportFileError, SpreadsheetImport, Workbook
 from .preview import PreviewDiff
 from .refusals import explain, refusal, refused_result
+from .wording import quoted_list
 
 IGNORED_COLUMNS = {"", "№", "no", "n", "#", "п/п", "№ п/п"}
 
@@ -187,7 +188,7 @@ class SpreadsheetResource(resources.ModelResource):
             raise ImportFileError(
                 _("Unknown columns: %(unknown)s. Expected columns: %(expected)s.")
                 % {
-                    "unknown": ", ".join(f"“{name}”" for name in unknown),
+                    "unknown": quoted_list(unknown),
                     "expected": ", ".join(str(f.column_name) for f in self.get_import_fields()),
                 }
             )

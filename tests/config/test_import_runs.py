@@ -9,6 +9,7 @@ import datetime
 import re
 import threading
 import time
+from html import unescape
 
 import pytest
 from django.core.management import call_command
@@ -356,3 +357,35 @@ def test_every_status_sentence_starts_with_a_capital(admin_client, superuser, se
     html = admin_client.get(page_of(run)).content.decode()
     (line,) = re.findall(r'<p class="import-file">(.*?)</p>', html, re.S)
     assert starts_a_sentence(line), line
+
+
+def page_text(html):
+    """The page's content as its reader sees it: no tags, entities read."""
+    content = html[html.index('<div id="content"') : html.index("<!-- END Content -->")]
+    return unescape(re.sub(r"<[^>]+>", " ", content))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_the_preview_quotes_with_guillemets(admin_client, settings, queued, language):
+    # Regression: the Russian preview said «Нажмите 'Подтвердить импорт', если Вас устраивает
+    # результат», and sheet and column names in messages came in “…”.
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    upload(admin_client)
+    run = ImportRun.objects.get()
+    run_import.call(run.pk)
+    html = admin_client.get(page_of(run)).content.decode()
+    (button,) = re.findall(r'name="confirm" value="([^"]+)"', html)
+    text = page_text(html)
+    assert f"«{button}»" in text
+    assert not set("'\"“”") & set(text), [c for c in "'\"“”" if c in text]
+
+    with open(DATA / "organizations.xlsx", "rb") as stream:
+        admin_client.post(
+            IMPORT_URL, {"format": "0", "resource": "0", "import_file": stream, "sheet": "Нет"}
+        )
+    run = ImportRun.objects.latest("pk")
+    run_import.call(run.pk)
+    text = page_text(admin_client.get(page_of(run)).content.decode())
+    assert "«Нет»" in text and "«Sheet»" in text
+    assert not set("'\"“”") & set(text)

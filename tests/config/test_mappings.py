@@ -438,7 +438,7 @@ def test_a_sheet_the_file_lacks_is_named_with_the_sheets_it_has(client, editor):
     data = workbook_with_sheets({"Реестр": [HEADERS, *register([1])]})
     page = upload(client, data, sheet="Лист1")
     html = page.content.decode()
-    assert "В файле нет листа “Лист1”; его листы: “Реестр”." in html
+    assert "В файле нет листа «Лист1»; его листы: «Реестр»." in html
     assert not Organization.objects.exists()
 
 

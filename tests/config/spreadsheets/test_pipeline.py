@@ -255,3 +255,15 @@ def test_a_kazakh_register_with_a_two_row_header_imports_in_any_format(
         "100540000008": ("«Бір» ЖШС", OWN, "Көкшетау қаласы"),
         "100540000018": ("«Екі» ЖШС", OWN, None),
     }
+
+
+@pytest.mark.parametrize(
+    "language, opening, closing", [("ru", "«", "»"), ("kk", "«", "»"), ("en", "“", "”")]
+)
+def test_column_names_in_messages_are_quoted_as_the_language_quotes(language, opening, closing):
+    rows = [["БИН", "Наименование"], ["100540000008", "ТОО «Один»"]]
+    with translation.override(language):
+        result = OrganizationResource().import_data(Workbook.read(xlsx(rows)), dry_run=True)
+        region = str(OrganizationResource().fields["region"].column_name)
+    (error,) = result.base_errors
+    assert f"{opening}{region}{closing}" in str(error.error)
