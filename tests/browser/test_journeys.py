@@ -8,11 +8,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from config.models import ColumnMapping
+from config.models import ColumnMapping, ImportRun
 from config.roles import REGISTRY_EDITOR
 from config.spreadsheets.uploads import FOLDER
 from quotas.models import Placement
 from registry.models import Organization, Region
+from tests.browser.conftest import SCREENSHOTS
 from tests.config.test_mappings import HEADERS, UNKNOWN, register, xlsx
 from tests.factories import OrganizationFactory, PlacementFactory, QuotaFactory
 from tests.test_access import OWN
@@ -294,3 +295,57 @@ def test_map_an_unknown_register_once_then_import_next_months_file_straight_away
     assert ColumnMapping.objects.count() == 1
     # Confirmed, neither upload waits in storage any longer.
     assert list((tmp_path / FOLDER).glob("*")) == []
+
+
+# Where the header's parts and the page's title sit, and on how many lines each is laid out
+# (its text's boxes grouped by their middles: the language list stands taller than the links).
+HEADER_LINES = """() => {
+  const box = selector => document.querySelector(selector).getBoundingClientRect();
+  const title = document.querySelector('#content h1');
+  const lines = selector => {
+    const range = document.createRange();
+    range.selectNodeContents(document.querySelector(selector));
+    const middles = [...range.getClientRects()].filter(r => r.height)
+      .map(r => (r.top + r.bottom) / 2).sort((a, b) => a - b);
+    return middles.filter((middle, i) => i === 0 || middle - middles[i - 1] > 12).length;
+  };
+  return {
+    site_name: lines('#site-name'),
+    user_tools: lines('#user-tools'),
+    same_row: Math.abs(box('#branding').top - box('#user-tools').top) < 16,
+    title_fits: title.scrollWidth <= title.clientWidth,
+    width: document.documentElement.scrollWidth,
+  };
+}"""
+
+
+def test_the_import_pages_header_takes_one_line_on_a_1366_pixel_screen(
+    logged_in, django_user_model
+):
+    # Regression: in Kazakh the site's name took two lines and the language list a third.
+    page = logged_in
+    page.set_viewport_size({"width": 1366, "height": 768})
+    run = ImportRun.objects.create(
+        user=django_user_model.objects.get(username="head"),
+        model="registry.organization",
+        # A title of one long word, as offices name their files.
+        file_name="Реестр_работодателей_Акмолинской_области_на_01.01.2026_окончательный_вариант"
+        "_после_сверки_с_центром_занятости.xlsx",
+        state=ImportRun.State.DONE,
+    )
+    paths = ["/admin/registry/organization/import/", f"/admin/config/importrun/{run.pk}/change/"]
+    for language in ["ru", "kk"]:
+        page.goto(page.base + "/admin/")
+        page.select_option("#language-switch-select", language)
+        page.wait_for_selector(f"html[lang={language}]")
+        for name, path in zip(["import", "import-run"], paths, strict=True):
+            page.goto(page.base + path)
+            page.screenshot(path=str(SCREENSHOTS / f"10-{name}-header-{language}-1366x768.png"))
+            found = page.evaluate(HEADER_LINES)
+            assert found == {
+                "site_name": 1,
+                "user_tools": 1,
+                "same_row": True,
+                "title_fits": True,
+                "width": 1366,
+            }, (language, path, found)
