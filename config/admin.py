@@ -18,6 +18,7 @@ from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -45,7 +46,8 @@ from .spreadsheets.uploads import read_upload, remove_stale_uploads, store_uploa
 class SheetField(forms.CharField):
     def __init__(self, **kwargs):
         super().__init__(
-            label=_("sheet"),
+            # Capitalised as the form's other labels are; "sheet" is also the run's field name.
+            label=capfirst(_("sheet")),
             required=False,
             max_length=100,
             help_text=_(

@@ -453,3 +453,12 @@ def test_the_upload_form_offers_every_format_the_import_reads(client, editor):
         "ods",
     ]
     assert "sheet" in form.fields
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_the_upload_forms_labels_start_with_a_capital(client, editor, language):
+    # Regression: the sheet's label read «лист:» under «Файл для импорта:».
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    form = client.get(IMPORT_URL).context["form"]
+    labels = [str(field.label) for field in form.visible_fields()]
+    assert [label for label in labels if not label[0].isupper()] == []
