@@ -2,6 +2,7 @@
 the importing user, the user's regions in every lookup, and the batched path for large files."""
 
 import time
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
@@ -18,6 +19,7 @@ from registry.models import normalize_for_search as normalize
 from . import widgets
 from .batched import BatchedImport, identity, reason_for
 from .bulk import AnyOf
+from .collector import collecting_per_batch
 from .pipeline import ImportFileError, SpreadsheetImport, Workbook
 from .preview import PreviewDiff
 from .refusals import explain, refusal, refused_result
@@ -69,22 +71,25 @@ class SpreadsheetResource(resources.ModelResource):
     ):
         """Import a file read into a Workbook through the pipeline's stages (sheet, header,
         columns, rows with their lines), or a dataset whose headers are already the columns'."""
-        if isinstance(dataset, Workbook):
-            self.import_job = SpreadsheetImport(
-                self, dataset, sheet=sheet, mapping=mapping or {}, values=values or {}
-            )
-            try:
-                dataset = self.import_job.dataset()
-            except ImportFileError as error:
-                if raise_errors:
-                    raise
-                result = self.get_result_class()()
-                result.append_base_error(self.get_error_result_class()(error))
-                result.problems, result.seconds, result.file = [], 0.0, self.import_job.describe()
-                return result
-        result = self.import_rows(dataset, dry_run, raise_errors, **kwargs)
-        result.file = self.import_job.describe() if self.import_job is not None else {}
-        return result
+        # The row-by-row path makes objects per row without batches to collect them after.
+        with collecting_per_batch() if self.imports_in_batches else nullcontext():
+            if isinstance(dataset, Workbook):
+                self.import_job = SpreadsheetImport(
+                    self, dataset, sheet=sheet, mapping=mapping or {}, values=values or {}
+                )
+                try:
+                    dataset = self.import_job.dataset()
+                except ImportFileError as error:
+                    if raise_errors:
+                        raise
+                    result = self.get_result_class()()
+                    result.append_base_error(self.get_error_result_class()(error))
+                    result.problems, result.seconds = [], 0.0
+                    result.file = self.import_job.describe()
+                    return result
+            result = self.import_rows(dataset, dry_run, raise_errors, **kwargs)
+            result.file = self.import_job.describe() if self.import_job is not None else {}
+            return result
 
     def get_diff_class(self):
         return PreviewDiff

@@ -27,6 +27,7 @@ from python_calamine import (
     SheetVisibleEnum,
 )
 
+from .collector import collecting_per_batch
 from .formats import (
     ZIP_SIGNATURE,
     SpreadsheetError,
@@ -139,7 +140,8 @@ def read_tables(data, file_format=None):
     if not data:
         raise SpreadsheetError(_("The file is empty."))
     file_format = file_format or detect_format(data)
-    tables = [read_csv(data)] if file_format == "csv" else read_workbook(data, file_format)
+    with collecting_per_batch():
+        tables = [read_csv(data)] if file_format == "csv" else read_workbook(data, file_format)
     if not any(table.rows for table in tables):
         raise SpreadsheetError(_("The file is empty."))
     return tables
@@ -211,8 +213,18 @@ def read_sheets(data, file_format, archive):
             # Padded from A1, so that a row's index is its line - 1 and a cell's its sheet column.
             rows = sheet.to_python(skip_empty_area=False)
             for index, row in enumerate(rows):
-                # Replaced row by row: the sheet is never held twice.
-                rows[index] = [normalise(cell) for cell in row]
+                # Replaced row by row: the sheet is never held twice. None for an empty cell,
+                # int for a whole number (calamine gives every number as a float, and
+                # 100540000008.0 is a BIN); written out, as a call per cell costs a tenth of a
+                # second per 100,000 rows.
+                rows[index] = [
+                    None
+                    if cell == ""
+                    else int(cell)
+                    if cell.__class__ is float and cell.is_integer()
+                    else cell
+                    for cell in row
+                ]
             found = formulas.get(name, set())
             last = max((row for row, _column in found), default=-1)
             # calamine's used area ends before a last row of uncalculated formulas.
@@ -331,16 +343,6 @@ def is_encrypted(data, archive):
         with archive.open("META-INF/manifest.xml") as manifest:
             return ODS_ENCRYPTION in manifest.read(1 << 20)
     return False
-
-
-def normalise(cell):
-    """None for an empty cell, int for a whole number (calamine gives every number as a float,
-    and 100540000008.0 is a BIN); anything else as calamine gives it."""
-    if cell == "":
-        return None
-    if cell.__class__ is float and cell.is_integer():
-        return int(cell)
-    return cell
 
 
 def trim_blank_tail(rows, lines, keep=-1):
