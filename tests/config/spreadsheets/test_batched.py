@@ -126,3 +126,18 @@ def test_a_person_new_to_a_file_gets_birth_date_and_sex_from_the_iin_on_both_pat
     )
     assert batched.stored[Person][(iin,)]["birth_date"] == datetime.date(1999, 12, 31)
     assert batched.stored[Person][(iin,)]["sex"] == "female"
+
+
+def test_a_changed_row_keeps_its_creation_time_and_is_stamped_anew():
+    """Stored timestamps are not read back for the comparison; the table keeps them."""
+    stored = OrganizationFactory(bin=valid_bin(1), headcount=10)
+    created, updated = stored.created_at, stored.updated_at
+    file = csv_of(
+        ORGANIZATIONS_HEADER, f"{stored.bin},ТОО «Другое имя»,enterprise,350000000,,10,active,"
+    )
+    result = OrganizationResource().import_data(file())
+    assert result.totals["update"] == 1, result.problems
+    stored.refresh_from_db()
+    assert stored.name_ru == "ТОО «Другое имя»"
+    assert stored.created_at == created and stored.updated_at > updated
+    assert stored.history.first().created_at == created
