@@ -1,18 +1,23 @@
-"""Importing an organizations workbook: the project's bulk path against django-import-export's stock
-row-by-row defaults for the same Resource.
+"""Importing workbooks of organizations and of people: the batched path for new, changed and
+unchanged rows, against django-import-export's stock row-by-row path for the same Resource.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/jumys_import .venv/bin/python bench/imports.py
 
-Each measurement runs in a fresh process (so peak memory is its own) on an emptied organizations
-table: the bulk path imports --rows rows, then re-imports the unchanged file; the stock path
-imports --stock-rows rows (it is slow enough that a sample gives its rate). Last, the same file
-is uploaded to the admin's import page as staff do: the preview, then the confirmation.
+For each size (--sizes, 20,000 and 100,000 rows by default) and each kind, a fresh process (so
+peak memory is its own) empties the kind's tables and imports a workbook of new rows, the same
+workbook again (every row unchanged), then a workbook with every row changed (organizations:
+name, headcount and district; people: name and social categories, so many-to-many rows are
+added and removed). Each import is timed from the file's bytes to the commit, through the whole
+pipeline. The stock path imports --stock-rows new organizations (it is slow enough that a sample
+gives its rate).
 """
 
 import argparse
+import datetime
 import json
 import os
 import random
+import re
 import resource
 import subprocess
 import sys
@@ -23,6 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
+KINDS = ("organizations", "people", "placements")
+# Each import of a measurement, in the order it runs.
+PHASES = ("new", "unchanged", "changed")
+PEOPLE_CATEGORIES = ["disability", "disability neet", ""]
+
 
 def setup():
     import django
@@ -30,67 +40,179 @@ def setup():
     django.setup()
 
 
-def make_workbook(path, rows):
-    from openpyxl import Workbook
-
+def places():
+    """Every region's name, with the names of its districts."""
     from registry.models import District, Region
+
+    regions = list(Region.objects.order_by("kato"))
+    districts = {}
+    for district in District.objects.order_by("kato"):
+        districts.setdefault(district.region_id, []).append(district.name_ru)
+    return [(region.name_ru, districts.get(region.pk, [""])) for region in regions]
+
+
+def bins(rows):
     from registry.validators import complete_identifier
 
-    rng = random.Random(7)
-    regions = list(Region.objects.all())
-    districts = {}
-    for district in District.objects.all():
-        districts.setdefault(district.region_id, []).append(district.name_ru)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet()
-    sheet.append(
-        [
-            "БИН",
-            "Полное наименование (рус.)",
-            "Организационно-правовая форма",
-            "Вид организации",
-            "Регион",
-            "Район",
-            "ОКЭД",
-            "Списочная численность",
-            "Численность на дату",
-            "Статус",
-        ]
-    )
     serial = 0
-    written = 0
-    while written < rows:
+    while rows:
         number = complete_identifier(
             f"1507{40 if serial < 100000 else 41}{serial % 100000:05d}"[:11]
         )
         serial += 1
-        if number is None:
-            continue
-        region = regions[written % len(regions)]
-        sheet.append(
-            [
-                number,
-                f"ТОО «Бенч {written}»",
-                "ТОО",
-                "Коммерческое предприятие",
-                region.name_ru,
-                rng.choice(districts.get(region.pk, [""])),
-                "10.51",
-                rng.randint(1, 500),
-                "01.01.2026",
-                "действующая",
-            ]
-        )
-        written += 1
+        if number is not None:
+            rows -= 1
+            yield number
+
+
+def iins(rows):
+    """Distinct valid IINs: a birth date and sex for each row, then a serial that gives a
+    valid check digit."""
+    from registry.validators import complete_identifier
+
+    first = datetime.date(1960, 1, 1)
+    for row in range(rows):
+        born = first + datetime.timedelta(days=row % 14000)
+        sex = 3 + row % 2
+        for serial in range(row // 14000 * 10, row // 14000 * 10 + 10):
+            number = complete_identifier(f"{born:%y%m%d}{sex}{serial:04d}")
+            if number is not None:
+                yield number
+                break
+
+
+def organizations_workbook(path, rows, changed=False):
+    rng = random.Random(8 if changed else 7)
+    regions = places()
+    header = [
+        "БИН",
+        "Полное наименование (рус.)",
+        "Организационно-правовая форма",
+        "Вид организации",
+        "Регион",
+        "Район",
+        "ОКЭД",
+        "Списочная численность",
+        "Численность на дату",
+        "Статус",
+    ]
+    lines = (
+        [
+            number,
+            f"ТОО «Бенч {row}{' (изм.)' if changed else ''}»",
+            "ТОО",
+            "Коммерческое предприятие",
+            regions[row % len(regions)][0],
+            rng.choice(regions[row % len(regions)][1]),
+            "10.51",
+            rng.randint(1, 500),
+            "01.01.2026",
+            "действующая",
+        ]
+        for row, number in enumerate(bins(rows))
+    )
+    save(path, header, lines)
+
+
+def people_workbook(path, rows, changed=False):
+    from quotas.models import SocialCategory
+
+    names = dict(SocialCategory.objects.values_list("code", "name_ru"))
+    categories = ["; ".join(names[code] for code in codes.split()) for codes in PEOPLE_CATEGORIES]
+    rng = random.Random(8 if changed else 7)
+    regions = places()
+    header = ["ИИН", "ФИО", "Регион", "Район", "Категория", "Группа инвалидности"]
+    lines = (
+        [
+            number,
+            f"Бенчев Бенч {row}{' (изм.)' if changed else ''}",
+            regions[row % len(regions)][0],
+            rng.choice(regions[row % len(regions)][1]),
+            categories[(row + changed) % len(categories)],
+            "III" if categories[(row + changed) % len(categories)] else "",
+        ]
+        for row, number in enumerate(iins(rows))
+    )
+    save(path, header, lines)
+
+
+def placements_workbook(path, rows, changed=False):
+    """A placement of each person of the people workbook at an employer of the organizations
+    workbook; the changed one moves every placement to another position and salary."""
+    from quotas.models import EmploymentMeasure
+
+    measures = list(EmploymentMeasure.objects.order_by("code").values_list("name_ru", flat=True))
+    rng = random.Random(8 if changed else 7)
+    header = ["ИИН", "БИН работодателя", "Мера", "Должность", "Дата трудоустройства", "Зарплата"]
+    lines = (
+        [
+            iin,
+            bin_,
+            measures[row % len(measures)],
+            "Старший оператор" if changed else "Оператор",
+            "01.03.2026",
+            rng.randint(85, 400) * 1000,
+        ]
+        for row, (iin, bin_) in enumerate(zip(iins(rows), bins(rows), strict=True))
+    )
+    save(path, header, lines)
+
+
+def save(path, header, lines):
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(header)
+    for line in lines:
+        sheet.append(line)
     book.save(path)
 
 
-def empty_organizations():
-    from django.db import connection
+def workbook(kind, rows, changed=False):
+    """The bench's workbook of a kind and size, made the first time it is asked for."""
+    name = f"bench-{kind}-{rows}{'-changed' if changed else ''}.xlsx"
+    path = ROOT / "var" / name
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        make = {
+            "organizations": organizations_workbook,
+            "people": people_workbook,
+            "placements": placements_workbook,
+        }[kind]
+        make(path, rows, changed)
+    return path
 
+
+def model_of(kind):
+    from quotas.models import Person, Placement
     from registry.models import Organization
 
-    tables = [Organization._meta.db_table, Organization.history.model._meta.db_table]
+    return {"organizations": Organization, "people": Person, "placements": Placement}[kind]
+
+
+def resource_of(kind):
+    from quotas.resources import PersonResource, PlacementResource
+    from registry.resources import OrganizationResource
+
+    return {
+        "organizations": OrganizationResource,
+        "people": PersonResource,
+        "placements": PlacementResource,
+    }[kind]
+
+
+def empty(kind):
+    from django.db import connection
+    from simple_history.models import HistoricalRecords
+
+    # Placements first: they refer to organizations and people.
+    tables = []
+    for model in dict.fromkeys((model_of("placements"), model_of(kind))):
+        for field in model._meta.many_to_many:
+            tables.append(HistoricalRecords.m2m_models[field]._meta.db_table)
+            tables.append(field.remote_field.through._meta.db_table)
+        tables += [model.history.model._meta.db_table, model._meta.db_table]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # A clean start, measured alone: no dead rows from the last run, no checkpoint or
@@ -125,151 +247,252 @@ def own_cpu_seconds():
     return usage.ru_utime + usage.ru_stime
 
 
-def run(path_kind, file, rows):
-    setup()
-    from django.db import connection
+def timed_import(kind, path, batched=True):
+    """One import of a workbook, from its bytes to the commit: seconds, where they went, what
+    it did and the history rows it added."""
+    from config.spreadsheets.pipeline import Workbook
 
-    from config.spreadsheets.formats import XLSX
-    from registry.models import Organization
-    from registry.resources import OrganizationResource
-
-    empty_organizations()
-    data = Path(file).read_bytes()
+    model = model_of(kind)
+    history_before = model.history.count()
+    data = Path(path).read_bytes()
     server_before, python_before = server_cpu_seconds(), own_cpu_seconds()
     started = time.perf_counter()
-    dataset = XLSX().create_dataset(data)
-    if rows:
-        dataset = dataset.subset(rows=list(range(rows)))
+    book = Workbook.read(data)
     read = time.perf_counter() - started
-    importer = OrganizationResource()
-    if path_kind == "stock":
-        # The same Resource through django-import-export's own import, row by row.
-        importer.imports_in_batches = False
-    result = importer.import_data(dataset)
-    first = time.perf_counter() - started
+    importer = resource_of(kind)()
+    # The stock path: the same Resource through django-import-export's own import.
+    importer.imports_in_batches = batched
+    result = importer.import_data(book)
+    seconds = time.perf_counter() - started
     server_after, python_after = server_cpu_seconds(), own_cpu_seconds()
-    report = {
-        "rows": len(dataset),
-        "seconds": first,
+    problems = [str(error.error) for error in result.base_errors] + [
+        f"{p['line']}, {p['column']}: {p['message']}" for p in result.problems[:5]
+    ]
+    if problems:
+        sys.exit(f"{kind} import of {path} failed: {problems}")
+    return {
+        "rows": result.total_rows,
+        "seconds": seconds,
         "read_seconds": read,
         "python_cpu": python_after - python_before,
         "server_cpu": None if server_before is None else server_after - server_before,
-        "history": Organization.history.count(),
         "new": result.totals["new"],
-        "invalid": result.totals["invalid"],
+        "update": result.totals["update"],
+        "skip": result.totals["skip"],
+        "history": model.history.count() - history_before,
     }
-    if path_kind == "bulk":
-        started = time.perf_counter()
-        again = OrganizationResource().import_data(XLSX().create_dataset(data))
-        report["reimport_seconds"] = time.perf_counter() - started
-        report["reimport_skipped"] = again.totals["skip"]
-        report["history_after_reimport"] = Organization.history.count()
+
+
+def run(kind, rows):
+    """New, unchanged and changed rows of a kind, in one process."""
+    setup()
+    from django.db import connection
+
+    empty(kind)
+    if kind == "placements":
+        # The people and employers the placements name, imported first and not measured.
+        for needed in ("organizations", "people"):
+            empty(needed)
+            timed_import(needed, workbook(needed, rows))
+    files = {
+        "new": workbook(kind, rows),
+        "unchanged": workbook(kind, rows),
+        "changed": workbook(kind, rows, changed=True),
+    }
+    report = {phase: timed_import(kind, files[phase]) for phase in PHASES}
     report["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report["vendor"] = connection.vendor
+    report["copy_ceiling"] = (
+        copy_ceiling(model_of(kind)) if connection.vendor == "postgresql" else None
+    )
     print(json.dumps(report))
 
 
-def run_admin(file):
-    """The file uploaded to the admin's import page: preview, then confirmation, timed apart."""
+def copy_ceiling(model):
+    """The table's rows written back by COPY alone, with all its indexes and constraints: the
+    rate no import into it can pass on this machine and server."""
+    from django.db import connection
+
+    table = model._meta.db_table
+    saved = bytearray()
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} TO STDOUT") as copy:
+            for data in copy:
+                saved += data
+        rows = model.objects.count()
+        cursor.execute(f"TRUNCATE {table} CASCADE")
+        cursor.execute("CHECKPOINT")
+        started = time.perf_counter()
+        with cursor.cursor.copy(f"COPY {table} FROM STDIN") as copy:
+            copy.write(saved)
+    return rows / (time.perf_counter() - started)
+
+
+def run_stock(rows):
+    setup()
+    empty("organizations")
+    report = timed_import("organizations", workbook("organizations", rows), batched=False)
+    report["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(report))
+
+
+def run_admin(rows):
+    """An organizations workbook uploaded to the admin as staff do, checked and written by a
+    worker process while the page polls the import's status: the upload-to-preview and
+    confirm-to-done times, the slowest request, and the worker's peak memory."""
     setup()
     from django.test.utils import setup_test_environment
     from django.urls import reverse
 
     from bench.clients import admin_client
+    from config.models import ImportRun
     from registry.models import Organization
 
     # The test client's record of the page's context, for the confirmation form.
     setup_test_environment()
-    empty_organizations()
+    empty("organizations")
+    file = workbook("organizations", rows)
     client = admin_client()
-    with open(file, "rb") as upload:
+    requests = []
+
+    def request(method, *args):
         started = time.perf_counter()
-        preview = client.post(
-            reverse("admin:registry_organization_import"),
-            {"format": "0", "resource": "0", "import_file": upload},
-        )
-        preview_seconds = time.perf_counter() - started
-    confirm = preview.context["confirm_form"]
-    started = time.perf_counter()
-    done = client.post(
-        reverse("admin:registry_organization_process_import"), {**confirm.initial, "resource": "0"}
+        response = method(*args)
+        requests.append(time.perf_counter() - started)
+        assert response.status_code in (200, 302), response.status_code
+        return response
+
+    def until(run, *states):
+        while True:
+            request(client.get, reverse("admin:config_importrun_status", args=[run.pk]))
+            run.refresh_from_db()
+            if run.state in states:
+                return
+            time.sleep(1)
+
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "db_worker", "--no-startup-delay", "-v0"], cwd=ROOT
     )
-    confirm_seconds = time.perf_counter() - started
-    assert done.status_code == 302, done.status_code
+    try:
+        started = time.perf_counter()
+        with open(file, "rb") as upload:
+            request(
+                client.post,
+                reverse("admin:registry_organization_import"),
+                {"format": "0", "resource": "0", "import_file": upload},
+            )
+        run = ImportRun.objects.latest("pk")
+        until(run, ImportRun.State.PREVIEWED, ImportRun.State.PROBLEMS, ImportRun.State.FAILED)
+        preview_seconds = time.perf_counter() - started
+        assert run.state == ImportRun.State.PREVIEWED, run.state
+        page = request(client.get, reverse("admin:config_importrun_change", args=[run.pk]))
+        confirm = page.context["confirm_form"].initial
+        started = time.perf_counter()
+        request(
+            client.post,
+            reverse("admin:registry_organization_process_import"),
+            {**confirm, "resource": "0"},
+        )
+        until(run, ImportRun.State.DONE, ImportRun.State.FAILED)
+        confirm_seconds = time.perf_counter() - started
+        assert run.state == ImportRun.State.DONE, run.state
+        status = Path(f"/proc/{worker.pid}/status").read_text()
+        worker_mb = int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024
+    finally:
+        worker.terminate()
+        worker.wait()
     print(
         json.dumps(
             {
+                "rows": rows,
                 "preview_seconds": preview_seconds,
                 "confirm_seconds": confirm_seconds,
+                "slowest_request": max(requests),
+                "requests": len(requests),
                 "organizations": Organization.objects.count(),
-                "history": Organization.history.count(),
-                "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "worker_peak_mb": worker_mb,
             }
         )
     )
 
 
+def child(*args):
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode:
+        sys.exit(f"bench/imports.py --child {' '.join(map(str, args))} failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def rate(measured):
+    return measured["rows"] / measured["seconds"]
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--sizes", default="20000,100000", help="rows per workbook, comma apart")
     parser.add_argument("--stock-rows", type=int, default=2_000)
-    parser.add_argument("--child", nargs=3)
+    parser.add_argument(
+        "--admin-rows", default="100000", help="organizations uploaded to the admin, comma apart"
+    )
+    parser.add_argument("--child", nargs=2)
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
     if args.child:
-        kind, file, rows = args.child
-        if kind == "admin":
-            run_admin(file)
+        kind, rows = args.child
+        if kind == "stock":
+            run_stock(int(rows))
+        elif kind == "admin":
+            run_admin(int(rows))
         else:
-            run(kind, file, int(rows))
+            run(kind, int(rows))
         return
     setup()
-    file = ROOT / "var" / f"bench-organizations-{args.rows}.xlsx"
-    if not file.exists():
-        file.parent.mkdir(exist_ok=True)
-        make_workbook(file, args.rows)
-    results = {}
-    for kind, rows in [("stock", args.stock_rows), ("bulk", 0), ("admin", 0)]:
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", kind, str(file), str(rows)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        results[kind] = json.loads(out.stdout.strip().splitlines()[-1])
+    sizes = [int(size) for size in args.sizes.split(",")]
+    results = {"measures": []}
+    for size in sizes:
+        for kind in KINDS:
+            results["measures"].append({"kind": kind, "size": size, **child(kind, size)})
+    results["stock"] = child("stock", args.stock_rows)
+    results["admin"] = [child("admin", rows) for rows in args.admin_rows.split(",")]
     if args.json:
         print(json.dumps(results))
         return
-    stock, bulk = results["stock"], results["bulk"]
-    stock_rate = stock["rows"] / stock["seconds"]
-    bulk_rate = bulk["rows"] / bulk["seconds"]
-    print(f"database: {bulk['vendor']}")
-    print(f"{'path':<34}{'rows':>8}{'rows/s':>9}{'peak MB':>9}{'history':>9}")
+    measures = results["measures"]
+    print(f"database: {measures[0]['vendor']}")
     print(
-        f"{'stock import-export (row by row)':<34}{stock['rows']:>8}{stock_rate:>9.0f}"
-        f"{stock['peak_mb']:>9.0f}{stock['history']:>9}"
+        f"{'import':<28}{'rows':>8}{'rows/s':>9}{'s':>7}{'read s':>8}{'Py CPU':>8}"
+        f"{'DB CPU':>8}{'history':>9}{'peak MB':>9}"
     )
+    for measure in measures:
+        if measure["copy_ceiling"]:
+            ceiling = measure["copy_ceiling"]
+            print(f"{measure['kind'] + ', COPY alone':<28}{measure['size']:>8}{ceiling:>9.0f}")
+        for phase in PHASES:
+            done = measure[phase]
+            server = "—" if done["server_cpu"] is None else f"{done['server_cpu']:.1f}"
+            print(
+                f"{measure['kind'] + ', ' + phase:<28}{done['rows']:>8}{rate(done):>9.0f}"
+                f"{done['seconds']:>7.1f}{done['read_seconds']:>8.1f}{done['python_cpu']:>8.1f}"
+                f"{server:>8}{done['history']:>9}{measure['peak_mb']:>9.0f}"
+            )
+    stock = results["stock"]
     print(
-        f"{'project bulk path':<34}{bulk['rows']:>8}{bulk_rate:>9.0f}"
-        f"{bulk['peak_mb']:>9.0f}{bulk['history']:>9}"
+        f"{'organizations, stock path':<28}{stock['rows']:>8}{rate(stock):>9.0f}"
+        f"{stock['seconds']:>7.1f}{stock['read_seconds']:>8.1f}{stock['python_cpu']:>8.1f}"
+        f"{'':>8}{stock['history']:>9}{stock['peak_mb']:>9.0f}"
     )
-    print(
-        f"{'bulk re-import, unchanged':<34}{bulk['rows']:>8}"
-        f"{bulk['rows'] / bulk['reimport_seconds']:>9.0f}{'':>9}"
-        f"{bulk['history_after_reimport'] - bulk['history']:>9}"
-    )
-    print(f"speed-up: {bulk_rate / stock_rate:.0f}x; invalid rows: {bulk['invalid']}")
-    server = "—" if bulk["server_cpu"] is None else f"{bulk['server_cpu']:.1f} s"
-    print(
-        f"bulk path: {bulk['seconds']:.1f} s, of which {bulk['read_seconds']:.1f} s reading the "
-        f"workbook; CPU: Python {bulk['python_cpu']:.1f} s, database server {server}"
-    )
-    admin = results["admin"]
-    print(
-        f"admin upload: preview {admin['preview_seconds']:.1f} s, confirm "
-        f"{admin['confirm_seconds']:.1f} s, {admin['organizations']:,} organizations, "
-        f"{admin['history']:,} history rows, peak {admin['peak_mb']:.0f} MB"
-    )
+    for admin in results["admin"]:
+        print(
+            f"admin upload of {admin['rows']:,} organizations through a worker: preview "
+            f"{admin['preview_seconds']:.1f} s, confirm to done {admin['confirm_seconds']:.1f} s, "
+            f"slowest of {admin['requests']} requests {admin['slowest_request']:.2f} s, "
+            f"worker peak {admin['worker_peak_mb']:.0f} MB"
+        )
 
 
 if __name__ == "__main__":
