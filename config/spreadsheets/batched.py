@@ -132,6 +132,9 @@ class BatchedImport:
             for index, each in enumerate(concrete)
             if getattr(each, "auto_now", False) or getattr(each, "auto_now_add", False)
         ]
+        self.read_attnames = [
+            name for index, name in enumerate(self.attnames) if index not in self.unread
+        ]
 
     def run(self, dataset, raise_errors=True, progress=None):
         resource = self.resource
@@ -250,6 +253,10 @@ class BatchedImport:
             model._meta.get_field(each.attribute).attname for each in self.key_fields
         ]
         self.key_attribute = self.key_fields[0].attribute
+        # Keys that need no lookup are read by the checking thread while the writer is busy:
+        # on the writer's thread they would be read before the lookup, which an unchanged file
+        # waits for.
+        self.keys_read_here = not any(name in self.lookups for name in self.key_names)
         self.cleaner = RememberingCleaner(model) if resource.clean_in_memory else None
         self.relations = relations_of(model)
         self.default_row = self.row_defaults(model)
@@ -322,9 +329,7 @@ class BatchedImport:
                 self.resource.before_import_row(row)
             except ValidationError as error:
                 batch.refused[index] = error
-        if not any(name in self.lookups for name in self.key_names):
-            # Keys read here, while the writer is busy: on its thread they would be read
-            # before the lookup, which an unchanged file waits for.
+        if self.keys_read_here:
             batch.keys = self.keys_of(batch)
         return self.writer.read(self.look_up, batch)
 
@@ -383,7 +388,7 @@ class BatchedImport:
             .prefetch_related(None)
             .order_by()
             .filter(*conditions)
-            .values_list(*(name for i, name in enumerate(self.attnames) if i not in self.unread))
+            .values_list(*self.read_attnames)
         )
         found = {}
         for values in stored:

@@ -223,15 +223,19 @@ class SpreadsheetImport:
         self.check_formulas(used)
         positions = [position for position, _name in used]
         width = max(positions, default=-1) + 1
-        # One C call per row for its used cells, rather than a Python loop.
-        pick = itemgetter(*positions) if len(positions) > 1 else lambda cells: (cells[width - 1],)
+        # One C call per row for its used cells, rather than a Python loop (itemgetter of one
+        # position gives the cell alone, not a tuple, and takes no fewer).
+        if len(positions) > 1:
+            pick = itemgetter(*positions)
+        else:
+            pick = lambda cells: tuple(cells[position] for position in positions)  # noqa: E731
         kept = []
         rows, lines = self.table.rows, self.table.lines
         for index in range(self.header.last + 1, len(rows)):
             cells = rows[index]
             if len(cells) < width:
                 cells = [*cells, *[None] * (width - len(cells))]
-            values = pick(cells) if positions else ()
+            values = pick(cells)
             # Only a row without a key may be a total or blank: most rows are decided here, in
             # a plain loop (a generator per row costs half a second per 100,000 rows).
             keyed = False
