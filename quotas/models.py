@@ -837,7 +837,6 @@ class Placement(models.Model):
             raise ValidationError(errors)
 
     def overlap_errors(self):
-        others = Placement.objects.exclude(pk=self.pk).overlapping(self.start_on, self.end_on)
         errors = {}
         if self.person_id and self.organization_id:
             clash = [
@@ -852,7 +851,12 @@ class Placement(models.Model):
                     "The person already works at this employer from %(start)s (%(position)s)."
                 ) % {"start": start_on.strftime("%d.%m.%Y"), "position": position or "—"}
         if self.special_workplace_id:
-            taken = others.filter(special_workplace_id=self.special_workplace_id).first()
+            taken = (
+                Placement.objects.exclude(pk=self.pk)
+                .overlapping(self.start_on, self.end_on)
+                .filter(special_workplace_id=self.special_workplace_id)
+                .first()
+            )
             if taken:
                 errors["special_workplace"] = _(
                     "The special workplace is occupied by %(person)s from %(start)s."
