@@ -37,10 +37,10 @@ from .forms import (
 )
 from .imports import AdminWork, cancel, fail_stale, settle, start, status
 from .models import ColumnMapping, ImportRun, import_key
-from .spreadsheets.formats import FORMATS, IMPORT_FORMATS, SpreadsheetError
-from .spreadsheets.mapping import ColumnMappingForm, find_columns
+from .spreadsheets.formats import FORMATS, IMPORT_FORMATS
+from .spreadsheets.mapping import ColumnMappingForm, FoundColumns
 from .spreadsheets.resources import ImportFileError, SpreadsheetResource
-from .spreadsheets.uploads import read_upload, remove_stale_uploads, store_upload, upload_exists
+from .spreadsheets.uploads import remove_stale_uploads, store_upload, upload_exists
 
 
 class SheetField(forms.CharField):
@@ -335,8 +335,7 @@ class BaseAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
     def mapping_step(self, request, run, mapping_form=None):
         """The mapping step of a run's file: each column with its suggestion, and the choices
         made so far. (template, context), or None if the file is gone or cannot be mapped."""
-        data = read_upload(run.upload_name)
-        if data is None:
+        if not upload_exists(run.upload_name):
             return None
         try:
             work = AdminWork(run)
@@ -344,23 +343,21 @@ class BaseAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
             messages.error(request, str(error))
             return None
         resource = work.resource()
-        file_format = self.get_import_formats()[int(work.form.cleaned_data["format"])]
-        try:
-            workbook = file_format(encoding=self.from_encoding).create_dataset(data)
-            job, missing = find_columns(resource, workbook, run.sheet or None)
-        except (SpreadsheetError, ImportFileError) as error:
-            messages.error(request, str(error))
+        # As the worker found them: the file itself is not read in a request.
+        found = (run.details or {}).get("columns")
+        if found is None:
             return None
+        job = FoundColumns(resource, found)
         saved = ColumnMapping.objects.for_file(type(resource), job.header.names)
         if mapping_form is None:
-            mapping_form = ColumnMappingForm(job=job, missing=missing, saved=saved)
+            mapping_form = ColumnMappingForm(job=job, missing=job.missing, saved=saved)
             if run.state == ImportRun.State.MAPPING and (run.mapping or run.values):
                 # Back from a preview that refused a value for the whole file: the choices
                 # made, with the refusal on that value.
                 mapping_form = ColumnMappingForm(
                     mapping_form.data_for(run.mapping, run.values),
                     job=job,
-                    missing=missing,
+                    missing=job.missing,
                     saved=saved,
                 )
                 mapping_form.is_valid()

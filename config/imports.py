@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from .models import ColumnMapping, ImportRun
 from .spreadsheets.formats import SpreadsheetError
-from .spreadsheets.mapping import fitting, mapping_needed
+from .spreadsheets.mapping import fitting, found_columns, mapping_needed
 from .spreadsheets.pipeline import ImportFileError
 from .spreadsheets.refusals import refusal
 from .spreadsheets.uploads import discard_upload, read_upload, take_upload
@@ -447,6 +447,10 @@ def record(run, resource, result):
         ],
     }
     needed = mapping_needed(result)
+    job = needed.job if needed is not None else resource.import_job
+    if not run.confirmed and job is not None and job.header is not None:
+        # The mapping step, shown now or from the preview, is drawn from these.
+        run.details["columns"] = found_columns(job)
     if needed is not None:
         run.mapping_chosen = False
         finish(run, State.MAPPING)

@@ -1,14 +1,16 @@
 """The mapping step: the user says which field each column of a file feeds, and gives values
 for the whole file, when the import cannot tell by itself (`pipeline.MappingNeeded`)."""
 
+from types import SimpleNamespace
+
 from django import forms
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rapidfuzz import fuzz, process
 
-from .headers import normalize_header
-from .pipeline import MappingNeeded, SpreadsheetImport
+from .headers import Match, normalize_header
+from .pipeline import MappingNeeded
 from .widgets import is_blank
 
 # Values shown under each header so the user recognises the column.
@@ -24,18 +26,52 @@ def mapping_needed(result):
     return error if isinstance(error, MappingNeeded) else None
 
 
-def find_columns(resource, workbook, sheet=None):
-    """The file's header as the import reads it with no mapping, and the required fields no
-    column feeds: a job holding the table and the header's matches, and those fields' names.
-    Raises ImportFileError when the file has no header to map."""
-    job = SpreadsheetImport(resource, workbook, sheet=sheet)
-    vocabulary = job.vocabulary()
-    job.table, job.header = job.choose_table(vocabulary)
-    try:
-        job.match_columns(vocabulary)
-    except MappingNeeded as needed:
-        return job, needed.missing
-    return job, []
+def found_columns(job):
+    """What the mapping step shows of a file whose header `job` found, as the run keeps it
+    (plain data): each column's header, suggestion and first values, the required fields no
+    column feeds by itself, and where the header is. The step's pages are drawn from it, so
+    that no request reads the file again."""
+    table, header, resource = job.table, job.header, job.resource
+    below = table.rows[header.last + 1 : header.last + 1 + SAMPLE_ROWS]
+    samples = []
+    for position in range(len(header.names)):
+        cells = (row[position] for row in below if position < len(row))
+        samples.append([sample(cell) for cell in cells if not is_blank(cell)][:SAMPLES])
+    # As the file's own header feeds them, whatever mapping this import was given.
+    fed = {match.field for match in header.matches if match.field}
+    defaults = resource.default_columns()
+    required = job.required_fields()
+    return {
+        "names": list(header.names),
+        "matches": [[match.field, match.score, match.how] for match in header.matches],
+        "samples": samples,
+        "required": required,
+        "missing": [
+            name for name in required if name not in fed and defaults.get(name) in (None, "")
+        ],
+        "file": {"sheet": table.sheet, "header_line": table.lines[header.last]},
+    }
+
+
+class FoundColumns:
+    """A file's columns as `found_columns` kept them, read as the mapping form reads an
+    import's job: its resource, header, required fields and each column's samples."""
+
+    def __init__(self, resource, found):
+        self.resource = resource
+        self.header = SimpleNamespace(
+            names=found["names"], matches=[Match(*match) for match in found["matches"]]
+        )
+        self.samples = found["samples"]
+        self.missing = found["missing"]
+        self.required = found["required"]
+        self.file = found["file"]
+
+    def required_fields(self):
+        return list(self.required)
+
+    def describe(self):
+        return self.file
 
 
 def suggestions(vocabulary, header, limit=3):
@@ -133,11 +169,7 @@ class ColumnMappingForm(forms.Form):
     def column_rows(self):
         """Each column for the page: its select, its header, samples and how sure the
         suggestion is."""
-        table, header = self.job.table, self.job.header
-        below = table.rows[header.last + 1 : header.last + 1 + SAMPLE_ROWS]
-        for position, (key, name, match) in enumerate(self.columns):
-            cells = (row[position] for row in below if position < len(row))
-            samples = [sample(cell) for cell in cells if not is_blank(cell)][:SAMPLES]
+        for (key, name, match), samples in zip(self.columns, self.job.samples, strict=True):
             yield {
                 "field": self[key],
                 "header": name,

@@ -6,6 +6,7 @@ killed at 30 s; the user got a bare 500 and the upload stayed in storage.
 """
 
 import datetime
+import io
 import re
 import threading
 import time
@@ -389,3 +390,61 @@ def test_the_preview_quotes_with_guillemets(admin_client, settings, queued, lang
     text = page_text(admin_client.get(page_of(run)).content.decode())
     assert "«Нет»" in text and "«Sheet»" in text
     assert not set("'\"“”") & set(text)
+
+
+@pytest.mark.django_db
+def test_no_request_of_an_import_reads_the_file(admin_client, queued, media, monkeypatch):
+    """Upload, the mapping step shown and posted, the preview, the confirmation and the status
+    polls: the file is read and parsed by the worker alone, however long it is.
+
+    Regression: the mapping step read and parsed the whole upload in its requests."""
+    from config.imports import AdminWork
+    from config.spreadsheets.pipeline import Workbook
+    from tests.config.test_mappings import HEADERS, MAPPING_URL, choices, register, xlsx
+
+    reads = []
+    in_worker = threading.local()
+
+    def counted(method):
+        def read(*args, **kwargs):
+            reads.append(getattr(in_worker, "yes", False))
+            return method(*args, **kwargs)
+
+        return read
+
+    monkeypatch.setattr(AdminWork, "read", counted(AdminWork.read))
+    monkeypatch.setattr(Workbook, "read", classmethod(counted(Workbook.read.__func__)))
+
+    def work(run):
+        in_worker.yes = True
+        try:
+            run_import.call(run.pk)
+        finally:
+            in_worker.yes = False
+        run.refresh_from_db()
+
+    admin_client.cookies["django_language"] = "ru"
+    data = io.BytesIO(xlsx([HEADERS, *register([1, 2, 3])]))
+    data.name = "register.xlsx"
+    response = admin_client.post(IMPORT_URL, {"format": "0", "resource": "0", "import_file": data})
+    run = ImportRun.objects.get()
+    assert response.status_code == 302 and run.state == State.WAITING
+    work(run)
+    assert run.state == State.MAPPING
+    step = admin_client.get(page_of(run))
+    assert step.templates[0].name == "admin/import_export/import_mapping.html"
+    rows = {row["header"]: row for row in step.context["mapping_form"].column_rows()}
+    assert len(rows["БИН"]["samples"]) == 3
+    assert "Заголовки в строке 3." in step.content.decode()
+    assert admin_client.get(status_of(run)).status_code == 200
+    response = admin_client.post(
+        MAPPING_URL, choices(step, values={"kind": "Коммерческое предприятие"})
+    )
+    assert response.status_code == 302
+    work(run)
+    assert (run.state, run.new) == (State.PREVIEWED, 3)
+    assert confirm(admin_client, run).status_code == 302
+    work(run)
+    assert run.state == State.DONE and Organization.objects.count() == 3
+    assert admin_client.get(page_of(run)).status_code == 200
+    assert reads and all(reads), "a request read the file"
