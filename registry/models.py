@@ -460,7 +460,8 @@ class Organization(models.Model):
 
 
 class StaffProfile(models.Model):
-    """What the product knows about a staff member beyond the login: regions and language."""
+    """What the product knows about a staff member beyond the login: regions, language, and the
+    position and phone their reports are signed with."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -483,6 +484,9 @@ class StaffProfile(models.Model):
         default=settings.LANGUAGE_CODE,
         help_text=_("The language of e-mails the system sends to this person."),
     )
+    # The executor block of every report a staff member downloads names them by these.
+    position = models.CharField(_("position"), max_length=255, blank=True)
+    phone = models.CharField(_("phone"), max_length=64, blank=True)
     history = history(m2m_fields=[regions])
 
     class Meta:
