@@ -115,6 +115,8 @@ MIDDLEWARE = [
     "config.middleware.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A save refused because an import holds SQLite's writer: a page saying so, not a 500.
+    "config.busy.DatabaseBusyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as its documentation asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -191,6 +193,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL;",
         "transaction_mode": "IMMEDIATE",
+        # How long a write waits while another holds the writer (an import's transaction holds
+        # it until it commits) before the user is told the database is busy (config/busy.py):
+        # well within gunicorn's timeout.
+        "timeout": env_int("JUMYS_SQLITE_BUSY_SECONDS", 20),
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # JIT compilation pays off for hour-long analytics, not for a registry's queries: on the

@@ -7,3 +7,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# A request failed by a locked SQLite database outside its view gets the busy page.
+handler500 = "config.busy.server_error"
