@@ -20,9 +20,14 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 CASES = {
-    "page, one region": {"year": "2026", "region": "karaganda"},
-    "XLSX, one region": {"year": "2026", "region": "karaganda", "download": "xlsx"},
-    "XLSX, whole country": {"year": "2026", "download": "xlsx"},
+    "page, one region": {"year": "2026", "region": "karaganda", "category": "disability"},
+    "XLSX, one region": {
+        "year": "2026",
+        "region": "karaganda",
+        "category": "disability",
+        "download": "xlsx",
+    },
+    "XLSX, whole country": {"year": "2026", "category": "disability", "download": "xlsx"},
 }
 
 
@@ -35,15 +40,17 @@ def run(case):
     from django.urls import reverse
 
     from bench.clients import admin_client
+    from quotas.models import QuotaCategory
     from registry.models import Region
 
     params = dict(CASES[case])
     if params.get("region") == "karaganda":
         params["region"] = Region.objects.get(kato="350000000").pk
+    params["category"] = QuotaCategory.objects.get(code=params["category"]).pk
     client = admin_client()
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
-        response = client.get(reverse("admin:quotas_quota_compliance"), params)
+        response = client.get(reverse("admin:report_compliance"), params)
         content = response.content
         seconds = time.perf_counter() - started
     rows = None

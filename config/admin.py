@@ -204,7 +204,9 @@ class BaseAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
     import_formats = IMPORT_FORMATS
     import_form_class = LimitedImportForm
     confirm_form_class = SheetConfirmImportForm
-    change_list_template = "admin/change_list_with_reports.html"
+    # Ours extends import-export's list, so the report links are outside its
+    # "may add" condition: a department head, who may not add, sees them.
+    import_export_change_list_template = "admin/change_list_with_reports.html"
     form = ConcurrentEditForm
     # Report pages of this model, as (title, URL name), linked from its changelist.
     report_links = []
@@ -258,6 +260,8 @@ class BaseAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
 
     def changelist_view(self, request, extra_context=None):
         links = [(title, reverse(f"admin:{name}")) for title, name in self.report_links]
+        if links:
+            links.insert(0, (_("Reports"), reverse("admin:reports")))
         return super().changelist_view(request, {**(extra_context or {}), "report_links": links})
 
     def get_export_data(self, file_format, request, queryset, **kwargs):

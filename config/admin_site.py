@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import choosable_by
 
 from .dashboard import Dashboard
+from .reports import available_to, reports_index
 
 
 class ChoicesAutocompleteJsonView(AutocompleteJsonView):
@@ -34,6 +36,31 @@ class JumysAdminSite(admin.AdminSite):
     # A 1366-pixel laptop has no room for the app list beside a list and its filters.
     enable_nav_sidebar = False
 
+    def get_urls(self):
+        # Imported here: the site is built while the apps' modules are still loading.
+        from quotas import views as quota_reports
+
+        # Before the defaults, whose catch-all would read "reports" as an app's name.
+        return [
+            path("reports/", self.admin_view(reports_index), name="reports"),
+            path(
+                "reports/compliance/",
+                self.admin_view(quota_reports.compliance_sheet),
+                name="report_compliance",
+            ),
+            path(
+                "reports/employer-months/",
+                self.admin_view(quota_reports.employer_months),
+                name="report_employer_months",
+            ),
+            path(
+                "reports/measures/",
+                self.admin_view(quota_reports.measures_report),
+                name="report_measures",
+            ),
+            *super().get_urls(),
+        ]
+
     def autocomplete_view(self, request):
         return ChoicesAutocompleteJsonView.as_view(admin_site=self)(request)
 
@@ -44,5 +71,6 @@ class JumysAdminSite(admin.AdminSite):
             "shows_quotas": user.has_perm("quotas.view_quota"),
             "shows_placements": user.has_perm("quotas.view_placement"),
             "shows_memoranda": user.has_perm("memoranda.view_memorandum"),
+            "reports": available_to(user),
         }
         return super().index(request, {**context, **(extra_context or {})})

@@ -1,18 +1,11 @@
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.admin import BaseAdmin, RegionFilter
 from registry.models import Organization
 
 from . import resources
-from .compliance import ComplianceSheet, MeasuresReport
-from .filtersets import QuotaComplianceFilterSet
-from .forms import MeasuresReportForm, QuotaConfirmImportForm, QuotaFileFields, QuotaImportForm
+from .forms import QuotaConfirmImportForm, QuotaFileFields, QuotaImportForm
 from .models import (
     EmploymentMeasure,
     Person,
@@ -60,7 +53,10 @@ class QuotaAdmin(BaseAdmin):
     resource_classes = [resources.AkimatQuotaResource]
     import_form_class = QuotaImportForm
     confirm_form_class = QuotaConfirmImportForm
-    report_links = [(_("Quota-compliance sheet"), "quotas_quota_compliance")]
+    report_links = [
+        (_("Quota-compliance sheet"), "report_compliance"),
+        (_("Quota fulfilment by employer and month"), "report_employer_months"),
+    ]
     list_display = [
         "organization",
         "year",
@@ -131,17 +127,6 @@ class QuotaAdmin(BaseAdmin):
         employers = Organization.objects.search(search_term).values("pk")
         return (queryset.filter(organization__in=employers) if search_term else queryset), False
 
-    def get_urls(self):
-        # Before the defaults, or the admin's catch-all object URL would swallow them.
-        return [
-            path(
-                "compliance/",
-                self.admin_site.admin_view(self.compliance_view),
-                name="quotas_quota_compliance",
-            ),
-            *super().get_urls(),
-        ]
-
     @admin.display(description=_("places"), ordering="effective_places")
     def places_display(self, quota):
         return quota.places
@@ -170,73 +155,6 @@ class QuotaAdmin(BaseAdmin):
             "months": " · ".join(f"{n:02d}: {value}" for n, value in enumerate(months, 1)),
             "average": average,
         }
-
-    def compliance_view(self, request):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        filterset = QuotaComplianceFilterSet(
-            request.GET, queryset=Quota.objects.visible_to(request.user), request=request
-        )
-        report_date = filterset.report_date_value
-        download = request.GET.get("download")
-        # Nothing is computed until the user has chosen what to see.
-        sheet = None
-        if request.GET and filterset.is_valid():
-            sheet = ComplianceSheet(filterset.qs, report_date)
-        if sheet is not None and download in {"xlsx", "csv"}:
-            if not self.has_export_permission(request):
-                raise PermissionDenied
-            return self.compliance_download(request, filterset, sheet, download)
-        query = request.GET.copy()
-        query.pop("download", None)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Quota-compliance sheet"),
-            "opts": self.model._meta,
-            "filterset": filterset,
-            "sheet": sheet,
-            "report_date": report_date,
-            "query": query.urlencode(),
-            "can_download": self.has_export_permission(request),
-            "changelist_url": reverse("admin:quotas_quota_changelist"),
-        }
-        return TemplateResponse(request, "admin/quotas/quota/compliance.html", context)
-
-    def compliance_download(self, request, filterset, sheet, file_format):
-        title_lines = self.compliance_title_lines(request, filterset, sheet)
-        title = str(_("Quota-compliance sheet"))
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        if file_format == "xlsx":
-            content = sheet.to_xlsx(title, title_lines)
-            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        else:
-            content = sheet.to_csv([(title, ""), *title_lines])
-            content_type = "text/csv; charset=utf-8"
-        response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = (
-            f'attachment; filename="quota-compliance-{stamp}.{file_format}"'
-        )
-        return response
-
-    def compliance_title_lines(self, request, filterset, sheet):
-        data = filterset.form.cleaned_data
-        everything = str(_("all"))
-
-        def shown(name):
-            value = data.get(name)
-            return str(value) if value not in (None, "") else everything
-
-        return [
-            (str(_("Region")), shown("region")),
-            (str(_("District")), shown("district")),
-            (str(_("Category")), shown("category")),
-            (str(_("Year")), shown("year")),
-            (str(_("Report date")), sheet.report_date.strftime("%d.%m.%Y")),
-            (
-                str(_("Generated")),
-                f"{timezone.localtime():%d.%m.%Y %H:%M}, {request.user.get_username()}",
-            ),
-        ]
 
 
 @admin.register(Person)
@@ -294,7 +212,7 @@ class SpecialWorkplaceAdmin(BaseAdmin):
 
 @admin.register(Placement)
 class PlacementAdmin(PersonalDataExportMixin, BaseAdmin):
-    report_links = [(_("People covered by employment measures"), "quotas_placement_measures")]
+    report_links = [(_("People covered by employment measures"), "report_measures")]
     resource_classes = [resources.PlacementResource]
     list_display = ["person", "organization", "measure", "position", "start_on", "end_on", "quota"]
     list_select_related = [
@@ -312,34 +230,6 @@ class PlacementAdmin(PersonalDataExportMixin, BaseAdmin):
     search_fields = ["person__full_name", "organization__bin", "position"]
     autocomplete_fields = ["person", "organization", "quota", "special_workplace"]
     date_hierarchy = None
-
-    def get_urls(self):
-        return [
-            path(
-                "measures/",
-                self.admin_site.admin_view(self.measures_view),
-                name="quotas_placement_measures",
-            ),
-            *super().get_urls(),
-        ]
-
-    def measures_view(self, request):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        form = MeasuresReportForm(request.GET or None, user=request.user)
-        report = None
-        if form.is_valid():
-            data = form.cleaned_data
-            placements = Placement.objects.visible_to(request.user)
-            report = MeasuresReport(data["start"], data["end"], data.get("region"), placements)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("People covered by employment measures"),
-            "opts": self.model._meta,
-            "form": form,
-            "report": report,
-        }
-        return TemplateResponse(request, "admin/quotas/placement/measures.html", context)
 
 
 @admin.register(PersonalDataExport)

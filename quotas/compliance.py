@@ -4,8 +4,6 @@ The numbers come from queryset annotations in one query; here they are only grou
 laid out, so the page, the XLSX and the CSV always show the same table.
 """
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
@@ -13,10 +11,13 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from config.spreadsheets.formats import escape_formula
 from registry.models import District, Organization, Region
 
-from .models import EmploymentMeasure, Placement, Quota, QuotaCategory
+from .models import EmploymentMeasure, Placement, Quota, QuotaCategory, month_ends
+from .report_files import DECIMAL, INTEGER, TEXT, Column, ReportFile
+
+# The reference measure (fixtures/reference/employment_measures.json) of quota workplaces.
+QUOTA_PLACE = "quota_place"
 
 
 def percent(part, whole):
@@ -146,7 +147,11 @@ class ComplianceSheet:
                 district,
             ):
                 self.groups.append(
-                    DistrictGroup(region, district, totals=Totals(f"{_('Subtotal')}: {district}"))
+                    DistrictGroup(
+                        region,
+                        district,
+                        totals=Totals(_("Subtotal for %(district)s") % {"district": district}),
+                    )
                 )
             category = categories[category_id]
             places = Quota.places_from(stated_places, computed_places)
@@ -174,7 +179,7 @@ class ComplianceSheet:
             self.groups[-1].rows.append(row)
             self.groups[-1].totals.add(row)
             if region not in self.region_totals:
-                self.region_totals[region] = Totals(f"{_('Total')}: {region}")
+                self.region_totals[region] = Totals(_("Total for %(region)s") % {"region": region})
             self.region_totals[region].add(row)
             self.total.add(row)
 
@@ -188,21 +193,24 @@ class ComplianceSheet:
         return [row for group in self.groups for row in group.rows]
 
     @staticmethod
-    def headers():
+    def columns():
         return [
-            _("№"),
-            _("BIN"),
-            _("Organization"),
-            _("District"),
-            _("List headcount"),
-            _("Excluded"),
-            _("Quota, %"),
-            _("Quota places"),
-            _("Filled"),
-            _("Vacant"),
-            _("Fulfilment, %"),
-            _("Year average, %"),
+            Column(_("№"), INTEGER, 5),
+            Column(_("BIN"), TEXT, 14),
+            Column(_("Organization"), TEXT, 48),
+            Column(_("District"), TEXT, 24),
+            Column(_("List headcount"), INTEGER, 12),
+            Column(_("Excluded"), INTEGER, 12),
+            Column(_("Quota, %"), DECIMAL, 9),
+            Column(_("Quota places"), INTEGER, 10),
+            Column(_("Filled"), INTEGER, 10),
+            Column(_("Vacant"), INTEGER, 10),
+            Column(_("Fulfilment, %"), DECIMAL, 12),
+            Column(_("Year average, %"), DECIMAL, 12),
         ]
+
+    def headers(self):
+        return [column.header for column in self.columns()]
 
     @staticmethod
     def row_values(row):
@@ -224,13 +232,13 @@ class ComplianceSheet:
     @staticmethod
     def totals_values(totals):
         return [
-            "",
-            "",
+            None,
+            None,
             totals.label,
-            "",
+            None,
             totals.headcount,
             totals.excluded,
-            "",
+            None,
             totals.places,
             totals.filled,
             totals.vacant,
@@ -241,6 +249,7 @@ class ComplianceSheet:
     def lines(self):
         """Every line of the table in order: ("row" | "subtotal" | "total", values)."""
         for group in self.groups:
+            yield "district", [None, None, group.district, *[None] * 9]
             for row in group.rows:
                 yield "row", self.row_values(row)
             yield "subtotal", self.totals_values(group.totals)
@@ -249,65 +258,32 @@ class ComplianceSheet:
                 yield "subtotal", self.totals_values(totals)
         yield "total", self.totals_values(self.total)
 
-    def to_csv(self, title_lines):
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        for label, value in title_lines:
-            writer.writerow([escape_formula(label), escape_formula(value)])
-        writer.writerow([])
-        writer.writerow(self.headers())
-        for _kind, values in self.lines():
-            writer.writerow(["" if v is None else escape_formula(v) for v in values])
-        return buffer.getvalue().encode("utf-8-sig")
+    def columns_fitted(self):
+        """The columns, the organization's as wide as its longest name (within a page)."""
+        columns = self.columns()
+        longest = max((len(row.organization) for row in self.rows), default=0)
+        columns[2].width = min(max(24, longest + 2), 60)
+        return columns
 
-    def to_xlsx(self, title, title_lines):
-        """A print-ready workbook, streamed row by row: memory does not grow with the sheet.
-
-        XlsxWriter in constant-memory mode writes each row as it comes, about twice as fast
-        as openpyxl for a national sheet's million cells; no text is ever read as a formula
-        or a link.
-        """
-        import xlsxwriter
-
-        buffer = io.BytesIO()
-        book = xlsxwriter.Workbook(
-            buffer,
-            {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
+    def file(self, *, title, place, title_lines, executor, file_stem):
+        return ReportFile(
+            title=title,
+            place=place,
+            title_lines=title_lines,
+            columns=self.columns_fitted(),
+            lines=self.lines(),
+            executor=executor,
+            file_stem=file_stem,
         )
-        sheet = book.add_worksheet(_("Compliance")[:31])
-        boxed = {"border": 1, "border_color": "#999999"}
-        title_format = book.add_format({"bold": True, "font_size": 14})
-        total_format = book.add_format({**boxed, "bold": True, "bg_color": "#E8EEF4"})
-        header_format = book.add_format(
-            {**boxed, "bold": True, "bg_color": "#E8EEF4", "text_wrap": True, "align": "center"}
-            | {"valign": "vcenter"}
-        )
-        for index, width in enumerate([5, 14, 48, 24, 12, 12, 9, 10, 10, 10, 12, 12]):
-            sheet.set_column(index, index, width)
-        header_row = len(title_lines) + 2
-        sheet.freeze_panes(header_row + 1, 0)
-        sheet.repeat_rows(header_row)
-        sheet.set_landscape()
-        sheet.set_paper(9)  # A4
-        sheet.fit_to_pages(1, 0)
-        sheet.set_footer("&C&P / &N")
-        # Rows of data carry no format (a national sheet has a million cells): the printed
-        # grid comes from the page setup ("don't hide gridlines" also prints them).
-        sheet.hide_gridlines(0)
-
-        sheet.write_string(0, 0, title, title_format)
-        for row, (label, value) in enumerate(title_lines, start=1):
-            sheet.write_string(row, 0, str(label))
-            sheet.write_string(row, 1, str(value))
-        sheet.write_row(header_row, 0, [str(header) for header in self.headers()], header_format)
-        for row, (kind, values) in enumerate(self.lines(), start=header_row + 1):
-            sheet.write_row(row, 0, values, None if kind == "row" else total_format)
-        book.close()
-        return buffer.getvalue()
 
 
 class MeasuresReport:
-    """People covered by each employment measure within a period; a person counts once in all."""
+    """People covered by each employment measure within a period; a person counts once in all.
+
+    Placements against a quota are counted on a line of their own, whatever measure they were
+    made under (a quota place is usually filled through a vacancy): the line the akimat asks
+    for beside the quota places filled.
+    """
 
     def __init__(self, start, end, region=None, placements=None):
         self.start, self.end, self.region = start, end, region
@@ -323,9 +299,156 @@ class MeasuresReport:
             .values_list("measure", "people")
         )
         self.rows = [
-            (measure, counts.get(measure.pk, 0)) for measure in EmploymentMeasure.objects.all()
+            (measure, counts.get(measure.pk, 0))
+            for measure in EmploymentMeasure.objects.exclude(code=QUOTA_PLACE)
         ]
-        self.total = placements.aggregate(people=Count("person", distinct=True))["people"]
-        self.disability_total = placements.filter(
-            Q(person__social_categories__code="disability")
-        ).aggregate(people=Count("person", distinct=True))["people"]
+        totals = placements.aggregate(
+            people=Count("person", distinct=True),
+            disabled=Count(
+                "person", distinct=True, filter=Q(person__social_categories__code="disability")
+            ),
+            against_quota=Count(
+                "person",
+                distinct=True,
+                filter=Q(quota__isnull=False) | Q(measure__code=QUOTA_PLACE),
+            ),
+        )
+        self.total = totals["people"]
+        self.disability_total = totals["disabled"]
+        self.quota_total = totals["against_quota"]
+
+    @staticmethod
+    def columns():
+        return [Column(_("Employment measure"), TEXT, 60), Column(_("People"), INTEGER, 14)]
+
+    def lines(self):
+        for measure, people in self.rows:
+            yield "row", [str(measure), people]
+        yield "subtotal", [_("On quota workplaces (placements against a quota)"), self.quota_total]
+        yield "total", [_("People covered, each counted once"), self.total]
+        yield "subtotal", [_("of them people with disabilities"), self.disability_total]
+
+    def file(self, *, title, place, title_lines, executor, file_stem):
+        return ReportFile(
+            title=title,
+            place=place,
+            title_lines=title_lines,
+            columns=self.columns(),
+            lines=self.lines(),
+            executor=executor,
+            file_stem=file_stem,
+        )
+
+
+class EmployerMonths:
+    """Each employer's quota places and the places filled at every month end of a year, the
+    vacancies at the last month end passed, and how many month ends found the quota unmet:
+    the employers an akimat is told about."""
+
+    def __init__(self, quotas, year, on):
+        self.year, self.on = year, on
+        self.month_ends = [end for end in month_ends(year) if end <= on]
+        fills = quotas.month_end_fills(on)
+        values = quotas.order_by(
+            "organization__district__name_ru", "organization__name_ru", "pk"
+        ).values_list(
+            "pk",
+            "organization__bin",
+            "organization__short_name",
+            "organization__name_ru",
+            "organization__name_kk",
+            "organization__district_id",
+            "stated_places",
+            "computed_places",
+        )
+        districts = {district.pk: district.name for district in District.objects.all()}
+        language = get_language()
+        self.rows = []
+        self.total_places = 0
+        self.total_months = [0] * len(self.month_ends)
+        for number, row in enumerate(values, start=1):
+            pk, bin_, short_name, name_ru, name_kk, district_id, stated, computed = row
+            places = Quota.places_from(stated, computed)
+            months = fills.get(pk) or [0] * len(self.month_ends)
+            last = months[-1] if months else 0
+            self.rows.append(
+                {
+                    "number": number,
+                    "bin": bin_,
+                    "organization": Organization.name_for_display(
+                        short_name, name_ru, name_kk, language
+                    ),
+                    "district": districts.get(district_id, _("no district")),
+                    "places": places,
+                    "months": months,
+                    "vacant": Quota.vacancy(places, last),
+                    "months_below": sum(filled < places for filled in months),
+                }
+            )
+            self.total_places += places
+            self.total_months = [a + b for a, b in zip(self.total_months, months, strict=True)]
+
+    def below_for(self, months):
+        """Only the employers below their quota at `months` month ends or more."""
+        self.rows = [row for row in self.rows if row["months_below"] >= months]
+        self.total_places = sum(row["places"] for row in self.rows)
+        self.total_months = [
+            sum(row["months"][index] for row in self.rows) for index in range(len(self.month_ends))
+        ]
+        return self
+
+    def columns(self):
+        longest = max((len(row["organization"]) for row in self.rows), default=0)
+        return [
+            Column(_("№"), INTEGER, 5),
+            Column(_("BIN"), TEXT, 14),
+            Column(_("Organization"), TEXT, min(max(24, longest + 2), 50)),
+            Column(_("District"), TEXT, 20),
+            Column(_("Quota places"), INTEGER, 9),
+            *[Column(end.strftime("%d.%m"), INTEGER, 7) for end in self.month_ends],
+            Column(_("Vacant"), INTEGER, 9),
+            Column(_("Months below quota"), INTEGER, 11),
+        ]
+
+    def headers(self):
+        return [column.header for column in self.columns()]
+
+    def lines(self):
+        for row in self.rows:
+            yield (
+                "row",
+                [
+                    row["number"],
+                    row["bin"],
+                    row["organization"],
+                    row["district"],
+                    row["places"],
+                    *row["months"],
+                    row["vacant"],
+                    row["months_below"],
+                ],
+            )
+        yield (
+            "total",
+            [
+                None,
+                None,
+                _("Total"),
+                None,
+                self.total_places,
+                *self.total_months,
+                sum(row["vacant"] for row in self.rows),
+                None,
+            ],
+        )
+
+    def file(self, *, title, place, title_lines, executor, file_stem):
+        return ReportFile(
+            title=title,
+            place=place,
+            title_lines=title_lines,
+            columns=self.columns(),
+            lines=self.lines(),
+            executor=executor,
+            file_stem=file_stem,
+        )

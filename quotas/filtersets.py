@@ -1,5 +1,5 @@
 import django_filters
-from django import forms
+from django.contrib.admin.widgets import AdminDateWidget
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -34,17 +34,19 @@ class QuotaComplianceFilterSet(django_filters.FilterSet):
         label=_("report date"),
         method="keep",
         help_text=_("Empty means today."),
-        widget=forms.DateInput(attrs={"size": 10, "placeholder": _("dd.mm.yyyy")}),
+        widget=AdminDateWidget(attrs={"size": 10, "placeholder": _("dd.mm.yyyy")}),
     )
-    year = django_filters.NumberFilter(label=_("year"))
+    year = django_filters.NumberFilter(label=_("year"), required=True)
     region = django_filters.ModelChoiceFilter(
         field_name="organization__region", queryset=regions_of_request, label=_("region")
     )
     district = django_filters.ModelChoiceFilter(
         field_name="organization__district", queryset=districts_of_request, label=_("district")
     )
+    # One category at a time: places for people with disabilities and for people released
+    # from prison are never added together.
     category = django_filters.ModelChoiceFilter(
-        queryset=QuotaCategory.objects.all(), label=_("category")
+        queryset=QuotaCategory.objects.all(), label=_("category"), required=True
     )
     organization_kind = django_filters.ModelChoiceFilter(
         field_name="organization__kind",
@@ -58,6 +60,14 @@ class QuotaComplianceFilterSet(django_filters.FilterSet):
     class Meta:
         model = Quota
         fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the districts of the chosen region, once one is chosen.
+        region = self.data.get("region") if self.data else None
+        if region and str(region).isdigit():
+            districts = self.filters["district"]
+            districts.queryset = districts.get_queryset(self.request).filter(region_id=region)
 
     @property
     def report_date_value(self):

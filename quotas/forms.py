@@ -1,6 +1,7 @@
 import datetime
 
 from django import forms
+from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,8 +17,8 @@ def year_start():
 
 
 class MeasuresReportForm(forms.Form):
-    start = forms.DateField(label=_("from"), initial=year_start)
-    end = forms.DateField(label=_("to"), initial=timezone.localdate)
+    start = forms.DateField(label=_("from"), initial=year_start, widget=AdminDateWidget)
+    end = forms.DateField(label=_("to"), initial=timezone.localdate, widget=AdminDateWidget)
     region = forms.ModelChoiceField(Region.objects.all(), label=_("region"), required=False)
 
     def __init__(self, *args, user, **kwargs):
@@ -30,6 +31,25 @@ class MeasuresReportForm(forms.Form):
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             raise ValidationError(_("The period ends before it starts."))
         return data
+
+
+class EmployerMonthsForm(forms.Form):
+    """One region, year and category: the akimat's quotas month by month."""
+
+    region = forms.ModelChoiceField(Region.objects.all(), label=_("region"))
+    year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100)
+    category = forms.ModelChoiceField(QuotaCategory.objects.all(), label=_("category"))
+    months_below = forms.IntegerField(
+        label=_("months below quota, at least"),
+        min_value=0,
+        max_value=12,
+        required=False,
+        help_text=_("Empty shows every employer."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = Region.objects.worked_in_by(user)
 
 
 class QuotaFileFields(forms.Form):

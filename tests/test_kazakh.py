@@ -12,6 +12,8 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from quotas.models import QuotaCategory
+from registry.models import Region
 from tests.test_access import region_records
 
 pytestmark = pytest.mark.django_db
@@ -84,10 +86,14 @@ def kazakh_admin(admin_client, settings, tmp_path):
 def test_every_admin_page_reads_in_kazakh(kazakh_admin):
     msgids = english_msgids()
     assert len(msgids) > 500, "the catalogues were not read"
+    disability = QuotaCategory.objects.get(code="disability").pk
+    own = Region.objects.get(kato="350000000").pk
     pages = [
         reverse("admin:index"),
-        reverse("admin:quotas_quota_compliance") + "?year=2026",
-        reverse("admin:quotas_placement_measures") + "?start=01.01.2026&end=31.12.2026",
+        reverse("admin:reports"),
+        reverse("admin:report_compliance") + f"?year=2026&category={disability}",
+        reverse("admin:report_employer_months") + f"?year=2026&category={disability}&region={own}",
+        reverse("admin:report_measures") + "?start=01.01.2026&end=31.12.2026",
     ]
     for model, model_admin in admin.site._registry.items():
         prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"

@@ -1,0 +1,228 @@
+"""The department heads' reports: the quota-compliance sheet, quota fulfilment by employer and
+month, and people covered by employment measures, as pages and as files to send on.
+
+Each report's page shows what its files hold; the records come through `visible_to` and the
+choices through `worked_in_by`, so a report never reads another region's records.
+"""
+
+import datetime
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registry.models import Region
+
+from .compliance import ComplianceSheet, EmployerMonths, MeasuresReport
+from .filtersets import ComplianceState, QuotaComplianceFilterSet
+from .forms import EmployerMonthsForm, MeasuresReportForm
+from .models import Placement, Quota
+from .report_files import Executor
+
+DOWNLOADS = {"xlsx", "csv"}
+
+
+def model_admin_allowing(request, model):
+    """The model's admin, if the user may view its records; reports follow the admin's rights."""
+    model_admin = admin.site.get_model_admin(model)
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    return model_admin
+
+
+def chosen(request):
+    """The choices in the URL, or None on a first visit (nothing is computed until then)."""
+    data = request.GET.copy()
+    data.pop("download", None)
+    return data or None
+
+
+def refuse_forced_choices(form):
+    """A choice the form does not offer (another region's id put into the URL) is "not found",
+    as that region's records are for this user; other mistakes are shown on the form."""
+    if form.is_valid():
+        return
+    for errors in form.errors.as_data().values():
+        if any(error.code == "invalid_choice" for error in errors):
+            raise Http404
+
+
+def remember(request, report, data):
+    request.session[f"reports:{report}"] = {key: data.get(key) for key in data}
+
+
+def initial_choices(request, report, **defaults):
+    """What a report's form shows before the user chooses: their last choices for it, else the
+    defaults and, for a user who works in one region, that region."""
+    regions = list(Region.objects.worked_in_by(request.user).values_list("pk", flat=True)[:2])
+    if len(regions) == 1:
+        defaults["region"] = regions[0]
+    return {**defaults, **request.session.get(f"reports:{report}", {})}
+
+
+def place_of(region, district=None):
+    if region is None:
+        return _("all regions")
+    return f"{region}, {district}" if district else str(region)
+
+
+def page(request, template, title, context):
+    context = {
+        **admin.site.each_context(request),
+        "title": title,
+        "reports_url": reverse("admin:reports"),
+        "executor": Executor.of(request.user),
+        **context,
+    }
+    return TemplateResponse(request, template, context)
+
+
+def download(request, model_admin, report_file):
+    if not model_admin.has_export_permission(request):
+        raise PermissionDenied
+    return report_file.response(request.GET["download"])
+
+
+def compliance_sheet(request):
+    quota_admin = model_admin_allowing(request, Quota)
+    data = chosen(request)
+    filterset = QuotaComplianceFilterSet(
+        data, queryset=Quota.objects.visible_to(request.user), request=request
+    )
+    if data is None:
+        filterset.form.initial = initial_choices(
+            request, "compliance", year=timezone.localdate().year
+        )
+    else:
+        refuse_forced_choices(filterset.form)
+    sheet = report_file = None
+    if filterset.is_valid():
+        remember(request, "compliance", data)
+        choices = filterset.form.cleaned_data
+        sheet = ComplianceSheet(filterset.qs, filterset.report_date_value)
+        title_lines = [
+            (_("Category"), choices["category"]),
+            (_("Year"), choices["year"]),
+            (_("Report date"), sheet.report_date.strftime("%d.%m.%Y")),
+        ]
+        if choices.get("organization_kind"):
+            title_lines.append((_("Organization kind"), choices["organization_kind"]))
+        if choices.get("state"):
+            states = dict(ComplianceState.CHOICES)
+            title_lines.append((_("Compliance"), states[choices["state"]]))
+        place = place_of(choices.get("region"), choices.get("district"))
+        report_file = sheet.file(
+            title=_("Quota-compliance sheet"),
+            place=place,
+            title_lines=title_lines,
+            executor=Executor.of(request.user),
+            file_stem=f"{_('Quota sheet')} — {place} — {choices['year']}",
+        )
+        if request.GET.get("download") in DOWNLOADS:
+            return download(request, quota_admin, report_file)
+    return page(
+        request,
+        "admin/reports/compliance.html",
+        _("Quota-compliance sheet"),
+        {
+            "form": filterset.form,
+            "sheet": sheet,
+            "file": report_file,
+            "query": data.urlencode() if data else "",
+            "can_download": quota_admin.has_export_permission(request),
+        },
+    )
+
+
+def employer_months(request):
+    quota_admin = model_admin_allowing(request, Quota)
+    data = chosen(request)
+    form = EmployerMonthsForm(data, user=request.user)
+    if data is None:
+        form.initial = initial_choices(request, "employer_months", year=timezone.localdate().year)
+    else:
+        refuse_forced_choices(form)
+    report = report_file = None
+    if form.is_bound and form.is_valid():
+        remember(request, "employer_months", data)
+        choices = form.cleaned_data
+        year = choices["year"]
+        on = min(timezone.localdate(), datetime.date(year, 12, 31))
+        quotas = Quota.objects.visible_to(request.user).filter(
+            organization__region=choices["region"], year=year, category=choices["category"]
+        )
+        report = EmployerMonths(quotas, year, on)
+        if choices.get("months_below"):
+            report.below_for(choices["months_below"])
+        title_lines = [
+            (_("Category"), choices["category"]),
+            (_("Year"), year),
+            (_("Report date"), on.strftime("%d.%m.%Y")),
+        ]
+        if choices.get("months_below"):
+            title_lines.append((_("Months below quota, at least"), choices["months_below"]))
+        place = place_of(choices["region"])
+        report_file = report.file(
+            title=_("Quota fulfilment by employer and month"),
+            place=place,
+            title_lines=title_lines,
+            executor=Executor.of(request.user),
+            file_stem=f"{_('Quotas by month')} — {place} — {year}",
+        )
+        if request.GET.get("download") in DOWNLOADS:
+            return download(request, quota_admin, report_file)
+    return page(
+        request,
+        "admin/reports/employer_months.html",
+        _("Quota fulfilment by employer and month"),
+        {
+            "form": form,
+            "report": report,
+            "file": report_file,
+            "query": data.urlencode() if data else "",
+            "can_download": quota_admin.has_export_permission(request),
+        },
+    )
+
+
+def measures_report(request):
+    placement_admin = model_admin_allowing(request, Placement)
+    data = chosen(request)
+    form = MeasuresReportForm(data, user=request.user)
+    if data is None:
+        form.initial = initial_choices(request, "measures")
+    else:
+        refuse_forced_choices(form)
+    report = report_file = None
+    if form.is_bound and form.is_valid():
+        remember(request, "measures", data)
+        choices = form.cleaned_data
+        placements = Placement.objects.visible_to(request.user)
+        report = MeasuresReport(choices["start"], choices["end"], choices.get("region"), placements)
+        period = f"{choices['start']:%d.%m.%Y} – {choices['end']:%d.%m.%Y}"
+        place = place_of(choices.get("region"))
+        report_file = report.file(
+            title=_("People covered by employment measures"),
+            place=place,
+            title_lines=[(_("Period"), period)],
+            executor=Executor.of(request.user),
+            file_stem=f"{_('Coverage by measures')} — {place} — {period.replace(' ', '')}",
+        )
+        if request.GET.get("download") in DOWNLOADS:
+            return download(request, placement_admin, report_file)
+    return page(
+        request,
+        "admin/reports/measures.html",
+        _("People covered by employment measures"),
+        {
+            "form": form,
+            "report": report,
+            "file": report_file,
+            "query": data.urlencode() if data else "",
+            "can_download": placement_admin.has_export_permission(request),
+        },
+    )
