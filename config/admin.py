@@ -17,6 +17,7 @@ from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.html import format_html_join
+from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import get_language
@@ -36,6 +37,7 @@ from .forms import (
     with_version_field,
 )
 from .imports import AdminWork, cancel, fail_stale, settle, start, status
+from .language import ColumnExportForm, ReadableHistoryHelper, export_filename
 from .models import ColumnMapping, ImportRun, import_key
 from .spreadsheets.formats import FORMATS, IMPORT_FORMATS
 from .spreadsheets.mapping import ColumnMappingForm, FoundColumns
@@ -204,6 +206,7 @@ class BaseAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
     import_formats = IMPORT_FORMATS
     import_form_class = LimitedImportForm
     confirm_form_class = SheetConfirmImportForm
+    export_form_class = ColumnExportForm
     # Ours extends import-export's list, so the report links are outside its
     # "may add" condition: a department head, who may not add, sees them.
     import_export_change_list_template = "admin/change_list_with_reports.html"
@@ -263,6 +266,20 @@ class BaseAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
         if links:
             links.insert(0, (_("Reports"), reverse("admin:reports")))
         return super().changelist_view(request, {**(extra_context or {}), "report_links": links})
+
+    def get_export_filename(self, request, queryset, file_format):
+        return export_filename(self.model, file_format)
+
+    def _do_file_export(self, file_format, request, queryset, export_form=None):
+        response = super()._do_file_export(file_format, request, queryset, export_form)
+        # The name is Russian or Kazakh: sent as RFC 6266 says, which browsers decode.
+        response["Content-Disposition"] = content_disposition_header(
+            True, self.get_export_filename(request, queryset, file_format)
+        )
+        return response
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableHistoryHelper(self.model, historical_record)
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
         # Typed XLSX cells (numbers, dates) like the stock XLSX format gets; text stays text.

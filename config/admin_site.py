@@ -61,6 +61,15 @@ class JumysAdminSite(admin.AdminSite):
             *super().get_urls(),
         ]
 
+    def _build_app_dict(self, request, label=None):
+        apps = super()._build_app_dict(request, label)
+        if label is not None or "axes" not in apps or "auth" not in apps:
+            return apps
+        # Login attempts are machinery an administrator looks at after a lockout: listed with
+        # the users on the front page, not as a block of their own.
+        apps["auth"]["models"] += apps.pop("axes")["models"]
+        return apps
+
     def autocomplete_view(self, request):
         return ChoicesAutocompleteJsonView.as_view(admin_site=self)(request)
 

@@ -1,6 +1,6 @@
+# Imported as modules: a class imported by name would count as a second default config.
+from axes import apps as axes_apps
 from django.apps import AppConfig
-
-# Imported as a module: a class imported by name would count as a second default config.
 from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
@@ -39,3 +39,10 @@ class JumysAdminConfig(admin_apps.AdminConfig):
         # The worker's queue is machinery: users follow their imports under "Imports".
         if admin.site.is_registered(DBTaskResult):
             admin.site.unregister(DBTaskResult)
+
+
+class LoginRecordsConfig(axes_apps.AppConfig):
+    """django-axes, named for what it keeps rather than "Axes"."""
+
+    default = False
+    verbose_name = _("Login attempts")

@@ -94,7 +94,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "axes",
+    "config.apps.LoginRecordsConfig",
     "django_filters",
     "import_export",
     "simple_history",

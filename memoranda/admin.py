@@ -395,6 +395,8 @@ class ReminderAdmin(RegionScopedMixin, admin.ModelAdmin):
     list_select_related = ["memorandum", "commitment", "recipient"]
     list_filter = ["kind"]
     date_hierarchy = "sent_at"
+    # The key that makes each event go out once is machinery ("overdue:12:2026-01-31").
+    exclude = ["event"]
 
     def has_add_permission(self, request):
         return False

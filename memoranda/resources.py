@@ -123,6 +123,10 @@ class PartyResource(SpreadsheetResource):
         ]
         export_order = fields
 
+    @classmethod
+    def get_display_name(cls):
+        return _("Memorandum parties")
+
     def get_queryset(self):
         return super().get_queryset().select_related("memorandum", "organization")
 

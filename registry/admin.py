@@ -1,10 +1,11 @@
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import User
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from config.admin import BaseAdmin, ConcurrentEditInlineMixin, RegionFilter
+from config.language import TranslatedPermissionsMixin
 
 from . import resources
 from .models import (
@@ -147,8 +148,14 @@ class StaffProfileInline(ConcurrentEditInlineMixin, admin.StackedInline):
 
 
 admin.site.unregister(User)
+admin.site.unregister(Group)
 
 
 @admin.register(User)
-class StaffUserAdmin(UserAdmin):
+class StaffUserAdmin(TranslatedPermissionsMixin, UserAdmin):
     inlines = [*UserAdmin.inlines, StaffProfileInline]
+
+
+@admin.register(Group)
+class StaffGroupAdmin(TranslatedPermissionsMixin, GroupAdmin):
+    """Roles, their permissions named in the reader's language."""

@@ -1,0 +1,129 @@
+"""What the admin shows that Django and the libraries would show in English or in words built
+for English: the export's field picker, export file names, permission names, history diffs.
+
+Each piece takes the reader's language at the moment it is shown, and names that need no case
+inflection in Russian or Kazakh ("Организации: добавление"), since our nouns are nominative.
+"""
+
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext, pgettext_lazy
+from import_export.forms import SelectableFieldsExportForm
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+# What each kind of permission allows, by the codename's prefix ("add_organization").
+PERMISSION_ACTIONS = {
+    "add": pgettext_lazy("permission", "adding"),
+    "change": pgettext_lazy("permission", "changing"),
+    "delete": pgettext_lazy("permission", "deleting"),
+    "view": pgettext_lazy("permission", "viewing"),
+    "import": pgettext_lazy("permission", "import"),
+    "export": pgettext_lazy("permission", "export"),
+}
+
+
+def column_label(resource, name):
+    """A resource field's header as the file has it; for a field declared without one, the
+    model field's verbose name rather than its attribute name."""
+    field = resource.fields.get(name)
+    if field is not None and field.column_name != name:
+        return capfirst(str(field.column_name))
+    attribute = field.attribute if field is not None and field.attribute else name
+    try:
+        return capfirst(str(resource._meta.model._meta.get_field(attribute).verbose_name))
+    except FieldDoesNotExist:
+        # A computed column has no model field.
+        return capfirst(name.replace("_", " "))
+
+
+class ColumnExportForm(SelectableFieldsExportForm):
+    """The export's field picker labelled with each column's header ("БИН"), not with the
+    attribute's English name beside it ("Bin (БИН)")."""
+
+    def _get_field_label(self, resource, field_name):
+        return column_label(resource, field_name)
+
+
+def export_filename(model, file_format):
+    """An export's file name in the reader's language: "Организации 2026-12-06.xlsx"."""
+    day = timezone.localdate().isoformat()
+    name = capfirst(str(model._meta.verbose_name_plural))
+    return f"{name} {day}.{file_format.get_extension()}"
+
+
+def permission_label(permission):
+    """A permission as staff read it: "Реестр | Организации: добавление". The names stored in
+    the database are English ("Can add historical organization") and stay so."""
+    model = permission.content_type.model_class()
+    action, _sep, _rest = permission.codename.partition("_")
+    if model is None or action not in PERMISSION_ACTIONS:
+        return gettext(permission.name)
+    original = getattr(model, "instance_type", None)
+    if original is not None:
+        # A history table's permission: the history of the records of a model.
+        what = gettext("%(names)s (history)") % {
+            "names": capfirst(str(original._meta.verbose_name_plural))
+        }
+        app = original._meta.app_config.verbose_name
+    else:
+        what = capfirst(str(model._meta.verbose_name_plural))
+        app = model._meta.app_config.verbose_name
+    return f"{app} | {what}: {PERMISSION_ACTIONS[action]}"
+
+
+class TranslatedPermissionsMixin:
+    """User and group forms listing permissions by permission_label, and only those of what the
+    admin shows (its models and their histories): not of the task queue or of the link tables
+    Django makes for many-to-many fields, which no page uses."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and field.queryset.model is Permission:
+            shown = list(self.admin_site._registry)
+            shown += [model.history.model for model in shown if hasattr(model, "history")]
+            types = ContentType.objects.get_for_models(*shown, for_concrete_models=False)
+            field.queryset = field.queryset.filter(
+                content_type__in=list(types.values())
+            ).select_related("content_type")
+            field.label_from_instance = permission_label
+        return field
+
+
+class ReadableHistoryHelper(HistoricalRecordContextHelper):
+    """A history's changes as the forms show the values: choice labels ("малое", not "small"),
+    yes and no, a dash for nothing, and a deleted record said so in the reader's language."""
+
+    def prepare_delta_change_value(self, change, value):
+        value = super().prepare_delta_change_value(change, value)
+        field = self.model._meta.get_field(change.field)
+        if isinstance(value, list):
+            return ", ".join(str(self.shown(field, item)) for item in value)
+        return self.shown(field, value)
+
+    @staticmethod
+    def shown(field, value):
+        if isinstance(value, DeletedObject):
+            if value.pk is None:
+                return "—"
+            return gettext("deleted record: %(name)s no. %(pk)s") % {
+                "name": value.model._meta.verbose_name,
+                "pk": value.pk,
+            }
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, bool):
+            return gettext("Yes") if value else gettext("No")
+        if field.flatchoices:
+            return dict(field.flatchoices).get(value, value)
+        return value
+
+
+class ReadableHistoryMixin:
+    """History pages whose changes read as ReadableHistoryHelper shows them."""
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableHistoryHelper(self.model, historical_record)

@@ -1,0 +1,266 @@
+"""Every admin page and every export reads as Russian or Kazakh written by a native speaker.
+
+The catalogue test (test_kazakh.py) finds English that has a translation; this one reads what
+is rendered: no Latin-script word outside the identifiers and proper names below may reach a
+page or a file, and Django's case-governing phrases must not meet our nominative nouns
+(«Выберите организация», «Добавить организация», «99 организации»). The walk reads the admin
+site's registry, so a model registered later is covered without edits.
+"""
+
+import csv
+import io
+import re
+from html.parser import HTMLParser
+from urllib.parse import unquote
+
+import openpyxl
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import User
+from django.urls import reverse
+from django.utils import translation
+
+from config.spreadsheets.formats import FORMATS
+from registry.models import SizeClass
+from tests.test_access import region_records
+
+pytestmark = pytest.mark.django_db
+LANGUAGES = ["ru", "kk"]
+
+# Latin words that are names, not language: the product's name, file formats, the keys Django
+# names in its help ("Control", or "Command" on a Mac), the sign-on methods it names, and the
+# internationally used name of young people not in employment, education or training.
+ALLOWED = {"Jumys", "Control", "Command", "Mac", "LDAP", "Single", "Sign-On", "NEET"}
+FILE_FORMATS = {"xlsx", "xls", "csv", "ods", "pdf"}
+# Codes written in Latin letters: OKED sections (A–U), disability groups (I–III).
+CODE = re.compile(r"^(?:[A-Z]|[IVX]+)$")
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|\b[A-Za-z]\b")
+# Data that is Latin by nature: e-mail, addresses, file names the user gave.
+NOT_WORDS = re.compile(r"\S+@\S+|https?://\S+|\b[\w.-]+\.(?:xlsx|xls|csv|ods|pdf)\b", re.I)
+
+
+class Text(HTMLParser):
+    """What a reader sees: text nodes and the attributes read out or shown as tooltips."""
+
+    SHOWN_ATTRIBUTES = ("title", "alt", "placeholder", "aria-label")
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts, self.skip = [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        classes = (attrs.get("class") or "").split()
+        # The language switch names each language in itself ("English") on purpose; a reference
+        # table's code column holds codes ("too", "other"), which are data.
+        if tag in ("script", "style") or "language-switch" in classes or "field-code" in classes:
+            self.skip.append(tag)
+        if self.skip:
+            return
+        if tag == "img" and "/admin/img/icon-" in (attrs.get("src") or ""):
+            # Django writes its yes/no icons' alt as Python's True/False, in every language.
+            return
+        self.parts += [attrs[name] for name in self.SHOWN_ATTRIBUTES if attrs.get(name)]
+        if tag == "input" and attrs.get("type") in ("submit", "button") and attrs.get("value"):
+            self.parts.append(attrs["value"])
+
+    def handle_endtag(self, tag):
+        if self.skip and tag == self.skip[-1]:
+            self.skip.pop()
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.parts.append(data)
+
+    @classmethod
+    def of(cls, html):
+        parser = cls()
+        parser.feed(html)
+        return " ".join(" ".join(parser.parts).split())
+
+
+def latin_words(text, names=()):
+    """Latin-script words that are neither allowed, nor codes, nor `names` (logins)."""
+    text = NOT_WORDS.sub(" ", text)
+    return {
+        word
+        for word in LATIN_WORD.findall(text)
+        if word not in ALLOWED
+        and word not in names
+        and word.lower() not in FILE_FORMATS
+        and not CODE.match(word)
+    }
+
+
+def plural_category(number):
+    """Russian plural forms: 1 организация, 2 организации, 5 организаций."""
+    if number % 10 == 1 and number % 100 != 11:
+        return "one"
+    if 2 <= number % 10 <= 4 and not 12 <= number % 100 <= 14:
+        return "few"
+    return "many"
+
+
+def bad_russian(text):
+    """Django's phrases that govern a case, given our nouns in the nominative, and numerals
+    whose noun has the wrong form: the nominative singular fits only 1, 21, …; the nominative
+    plural only 2–4, 22–24, …"""
+    found = set()
+    for model in admin.site._registry:
+        singular = str(model._meta.verbose_name)
+        plural = str(model._meta.verbose_name_plural)
+        for noun in {singular, plural, singular.capitalize(), plural.capitalize()}:
+            for pattern in (
+                f"Выберите {noun} для",
+                f"Добавить {noun}",
+                f"Добавить еще один {noun}",
+                f"Добавить ещё один {noun}",
+                f"Удалить выбранные {noun}",
+            ):
+                if pattern in text:
+                    found.add(pattern)
+        counted = rf"(?<![\d.:/-])(\d{{1,6}})\s+({re.escape(singular)}|{re.escape(plural)})\b"
+        for number, noun in re.findall(counted, text):
+            fits = "one" if noun == singular else "few"
+            if plural_category(int(number)) != fits:
+                found.add(f"{number} {noun}")
+    found |= set(re.findall(r"(?<![\w-])По [а-яё]+\b", text)) - {"По умолчанию"}
+    return found
+
+
+def bad_kazakh(text):
+    """A plural noun left in the nominative before a verb that takes the accusative
+    («Таңдалған ұйымдар өшіру»), and quotes around a name that brings its own («««…» АҚ»»)."""
+    found = {pattern for pattern in ("«««", "»»»") if pattern in text}
+    for model in admin.site._registry:
+        plural = str(model._meta.verbose_name_plural)
+        found |= set(re.findall(rf"Таңдалған {re.escape(plural)} [а-яәіңғүұқөһ]+", text))
+    return found
+
+
+def admin_urls(client):
+    """Every page of every registered model, the index and each app's index."""
+    user = client.user
+    request = type("Request", (), {"user": user, "GET": {}, "method": "GET"})()
+    urls = [reverse("admin:index"), reverse("admin:password_change")]
+    for app_label in {model._meta.app_label for model in admin.site._registry}:
+        urls.append(reverse("admin:app_list", args=[app_label]))
+    for model, model_admin in admin.site._registry.items():
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        urls.append(reverse(f"{prefix}_changelist"))
+        if model_admin.has_add_permission(request):
+            urls.append(reverse(f"{prefix}_add"))
+        obj = model._default_manager.order_by("pk").first()
+        if obj is not None:
+            urls.append(reverse(f"{prefix}_change", args=[obj.pk]))
+            urls.append(reverse(f"{prefix}_history", args=[obj.pk]))
+            if model_admin.has_delete_permission(request, obj):
+                urls.append(reverse(f"{prefix}_delete", args=[obj.pk]))
+            history = getattr(obj, "history", None)
+            if history is not None and hasattr(model_admin, "history_form_view"):
+                version = history.order_by("history_id").first()
+                if version is not None:
+                    urls.append(
+                        reverse(f"{prefix}_simple_history", args=[obj.pk, version.history_id])
+                    )
+        for view in ("import", "export"):
+            allowed = getattr(model_admin, f"has_{view}_permission", None)
+            if allowed is not None and allowed(request):
+                urls.append(reverse(f"{prefix}_{view}"))
+    return urls
+
+
+@pytest.fixture
+def records(settings, tmp_path, superuser):
+    settings.MEDIA_ROOT = tmp_path
+    # The user page shows no password hash (its algorithm and salt are not words).
+    superuser.set_unusable_password()
+    superuser.save()
+    employer = region_records("350000000", "Біздің")
+    # A change of a choice and of a link: the history shows both as people read them.
+    employer.size_class = SizeClass.LARGE
+    employer.save()
+    employer.size_class = SizeClass.SMALL
+    employer.curator = superuser
+    employer.save()
+    return employer
+
+
+@pytest.fixture(params=LANGUAGES)
+def reader(request, records, client, superuser):
+    admin_client = client
+    admin_client.force_login(superuser)
+    admin_client.post(reverse("set_language"), {"language": request.param, "next": "/admin/"})
+    admin_client.user = superuser
+    admin_client.language = request.param
+    return admin_client
+
+
+def test_every_admin_page_reads_in_the_language_chosen(reader):
+    logins = set(User.objects.values_list("username", flat=True))
+    found = {}
+    for url in admin_urls(reader):
+        response = reader.get(url)
+        assert response.status_code == 200, url
+        text = Text.of(response.content.decode())
+        problems = latin_words(text, logins)
+        problems |= bad_russian(text) if reader.language == "ru" else bad_kazakh(text)
+        if problems:
+            found[url] = sorted(problems)
+    assert not found, "\n".join(f"{url}: {words}" for url, words in found.items())
+
+
+def export_text(content, file_format, skipped):
+    """The file's text, without the columns named in `skipped` (codes, which are data)."""
+    if file_format.get_extension() == "xlsx":
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+        rows = [row for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True)]
+    else:
+        rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    kept = [index for index, header in enumerate(rows[0]) if header not in skipped]
+    return " ".join(
+        row[index]
+        for row in rows
+        for index in kept
+        if index < len(row) and isinstance(row[index], str)
+    )
+
+
+def attachment_name(response):
+    """The file name a browser saves: RFC 6266's filename*, or the plain one."""
+    header = response["Content-Disposition"]
+    encoded = re.search(r"filename\*=utf-8''([^;]+)", header)
+    if encoded:
+        return unquote(encoded.group(1))
+    return re.search(r'filename="([^"]+)"', header).group(1)
+
+
+@pytest.mark.parametrize("format_index", [0, 1], ids=["xlsx", "csv"])
+def test_every_export_reads_in_the_language_chosen(reader, format_index):
+    found = {}
+    file_format = FORMATS[format_index]()
+    for model, model_admin in admin.site._registry.items():
+        if not hasattr(model_admin, "get_export_resource_classes"):
+            continue
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        url = reverse(f"{prefix}_export")
+        form = reader.get(url).context["form"]
+        data = {"format": str(format_index), "resource": "0"}
+        data.update(
+            {
+                name: "on"
+                for name, field in form.fields.items()
+                if getattr(field, "is_selectable_field", False)
+            }
+        )
+        response = reader.post(url, data)
+        assert response.has_header("Content-Disposition"), url
+        resource = model_admin.get_export_resource_classes(None)[0]()
+        with translation.override(reader.language):
+            codes = {str(f.column_name) for f in resource.fields.values() if f.attribute == "code"}
+        name = attachment_name(response)
+        text = export_text(response.content, file_format, codes)
+        problems = latin_words(text) | latin_words(name)
+        if problems:
+            found[model._meta.label] = sorted(problems)
+    assert not found, "\n".join(f"{label}: {words}" for label, words in found.items())
