@@ -85,7 +85,7 @@ class ReportFile:
             response = HttpResponse(self.to_xlsx(), content_type=XLSX_TYPE)
         else:
             response = HttpResponse(self.to_csv(), content_type="text/csv; charset=utf-8")
-        # filename* carries the Cyrillic name (RFC 5987); filename an ASCII fallback.
+        # A Cyrillic name goes as filename* (RFC 5987), which every current browser reads.
         response["Content-Disposition"] = content_disposition_header(
             True, self.file_name(file_format)
         )
@@ -121,8 +121,10 @@ class ReportFile:
         for _kind, values in self.lines:
             writer.writerow([cell(value) for value in values])
         writer.writerow([])
+        # "Label: value" in one cell, as in the workbook: a phone's leading "+" is not read
+        # as the start of a formula, and needs no escaping that Excel would show.
         for label, value in self.executor.lines():
-            writer.writerow([escape_formula(str(label)), escape_formula(str(value))])
+            writer.writerow([f"{label}: {value}"])
         for line in self.executor.signature_lines():
             writer.writerow([line])
         return buffer.getvalue().encode("utf-8-sig")

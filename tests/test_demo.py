@@ -7,7 +7,7 @@ from django.db.models import Sum
 
 from memoranda.models import Memorandum
 from quotas.compliance import MeasuresReport
-from quotas.models import Quota, SpecialWorkplace
+from quotas.models import Placement, Quota, SpecialWorkplace
 from registry.models import Organization, Region
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +53,9 @@ def test_demo_reproduces_the_seed_articles_and_loading_again_adds_nothing():
         by_measure["silver_age"],
     ) == (358, 15, 290, 106)
     assert report.total == report.disability_total == 1120
+    # The quota places filled are on their own line, within the 358 placed on vacancies.
+    filled = Placement.objects.filter(quota__in=quotas).count()
+    assert report.quota_total == filled == 170
 
     before = counts()
     load_demo()
