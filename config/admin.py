@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import NestedObjects, unquote
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import connection, router, transaction
+from django.db import connection, router
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.defaultfilters import filesizeformat
@@ -26,16 +26,15 @@ from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import XLSX as StockXLSX
 from import_export.forms import ConfirmImportForm, ImportForm
-from simple_history.admin import SimpleHistoryAdmin
 
 from registry.models import Region, StaffProfile, choosable_by, in_regions_of
 
 from .forms import (
-    ConcurrentEditForm,
     ConcurrentEditFormSet,
     ConcurrentEditInlineForm,
     with_version_field,
 )
+from .history import ChangeReasonForm, HistoryAdmin
 from .imports import AdminWork, cancel, fail_stale, settle, start, status
 from .language import ColumnExportForm, ReadableHistoryHelper, export_filename
 from .models import ColumnMapping, ImportRun, import_key
@@ -199,7 +198,7 @@ class RegionFilter(admin.RelatedFieldListFilter):
         return [(region.pk, str(region)) for region in Region.objects.worked_in_by(request.user)]
 
 
-class BaseAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
+class BaseAdmin(RegionScopedMixin, ImportExportMixin, HistoryAdmin):
     """What every admin page of the product shares: regions, history, spreadsheets, bounds."""
 
     formats = FORMATS
@@ -210,7 +209,7 @@ class BaseAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
     # Ours extends import-export's list, so the report links are outside its
     # "may add" condition: a department head, who may not add, sees them.
     import_export_change_list_template = "admin/change_list_with_reports.html"
-    form = ConcurrentEditForm
+    form = ChangeReasonForm
     # Report pages of this model, as (title, URL name), linked from its changelist.
     report_links = []
     show_full_result_count = False
@@ -250,13 +249,6 @@ class BaseAdmin(RegionScopedMixin, ImportExportMixin, SimpleHistoryAdmin):
             and self.has_add_permission(request)
             and self.has_change_permission(request)
         )
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        self.ensure_visible(request, object_id)
-        # Going back to a past version checks and saves under the record's lock, as the
-        # change form does (which Django already runs in a transaction).
-        with transaction.atomic(using=router.db_for_write(self.model)):
-            return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_fieldsets(self, request, obj=None):
         return with_version_field(super().get_fieldsets(request, obj))
@@ -507,7 +499,7 @@ class ConcurrentEditInlineMixin:
 
 
 @admin.register(ColumnMapping)
-class ColumnMappingAdmin(SimpleHistoryAdmin):
+class ColumnMappingAdmin(HistoryAdmin):
     """The mappings users confirmed, for anyone who imports to see; administrators delete one
     that no longer fits, and the next file with those headers asks again."""
 

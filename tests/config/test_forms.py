@@ -148,12 +148,12 @@ def test_going_back_to_a_past_version_checks_the_version_too(reference_data, mak
     revert = reverse(
         "admin:registry_organization_simple_history", args=[organization.pk, first_version]
     )
-    opened = resubmitted(client.get(revert))
+    opened = {"edit_version": client.get(revert).context["edit_version"]}
     other.post(change, resubmitted(other.get(change), notes="meanwhile"))
     response = client.post(revert, opened)
     assert response.status_code == 200
     assert "while you were editing" in response.content.decode()
-    response = client.post(revert, resubmitted(client.get(revert)))
+    response = client.post(revert, {"edit_version": client.get(revert).context["edit_version"]})
     assert response.status_code == 302
     organization.refresh_from_db()
     assert organization.headcount == 100
