@@ -281,7 +281,8 @@ class MemorandumExportResource(resources.ModelResource):
         return memorandum.get_kind_display()
 
     def dehydrate_status(self, memorandum):
-        return MemorandumStatus(memorandum.status).label
+        # Text, not the lazy label: a workbook cell cannot hold a lazy string.
+        return str(MemorandumStatus(memorandum.status).label)
 
     def dehydrate_parties(self, memorandum):
         return "; ".join(
@@ -344,4 +345,5 @@ class CommitmentExportResource(resources.ModelResource):
         return round(float(commitment.fulfilment), 1)
 
     def dehydrate_status(self, commitment):
-        return Commitment.Status(commitment.status).label
+        # Text, not the lazy label: a workbook cell cannot hold a lazy string.
+        return str(Commitment.Status(commitment.status).label)

@@ -124,8 +124,12 @@ def bad_russian(text):
             fits = "one" if noun == singular else "few"
             if plural_category(int(number)) != fits:
                 found.add(f"{number} {noun}")
-    found |= set(re.findall(r"(?<![\w-])По [а-яё]+\b", text)) - {"По умолчанию"}
     return found
+
+
+def bad_filter_titles(html):
+    """«По регион»: a list filter's title put after a preposition that needs another case."""
+    return set(re.findall(r"<summary>\s*(По [^<]*?)\s*</summary>", html))
 
 
 def bad_kazakh(text):
@@ -202,9 +206,13 @@ def test_every_admin_page_reads_in_the_language_chosen(reader):
     for url in admin_urls(reader):
         response = reader.get(url)
         assert response.status_code == 200, url
-        text = Text.of(response.content.decode())
+        html = response.content.decode()
+        text = Text.of(html)
         problems = latin_words(text, logins)
-        problems |= bad_russian(text) if reader.language == "ru" else bad_kazakh(text)
+        if reader.language == "ru":
+            problems |= bad_russian(text) | bad_filter_titles(html)
+        else:
+            problems |= bad_kazakh(text)
         if problems:
             found[url] = sorted(problems)
     assert not found, "\n".join(f"{url}: {words}" for url, words in found.items())
