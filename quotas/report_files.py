@@ -143,7 +143,8 @@ class ReportFile:
             buffer,
             {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
         )
-        sheet = book.add_worksheet(self.title[:31])
+        # A sheet's name holds 31 characters: the file's short name ("Ведомость квот") fits.
+        sheet = book.add_worksheet(self.file_stem.split(" — ")[0][:31])
         boxed = {"border": 1, "border_color": "#999999"}
         title_format = book.add_format({"bold": True, "font_size": 14})
         place_format = book.add_format({"bold": True, "font_size": 12})

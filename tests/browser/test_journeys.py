@@ -9,9 +9,8 @@ import openpyxl
 import pytest
 
 from config.models import ColumnMapping, ImportRun
-from config.roles import REGISTRY_EDITOR
+from config.roles import DEPARTMENT_HEAD, REGISTRY_EDITOR
 from config.spreadsheets.uploads import FOLDER
-from quotas.models import Placement
 from registry.models import Organization, Region
 from tests.browser.conftest import SCREENSHOTS
 from tests.config.test_mappings import HEADERS, UNKNOWN, register, xlsx
@@ -68,13 +67,59 @@ def test_edit_an_organization_and_find_the_change_in_its_history(logged_in, shot
     assert "100" in history and "175" in history and "head" in history
 
 
-def test_filter_the_compliance_sheet_and_download_the_workbook(logged_in, shot):
-    page = logged_in
+# What a department head reads, by language: the entry, the report, the file's name and title.
+HEAD_WORDS = {
+    "ru": {
+        "reports": "Отчёты",
+        "sheet": "Ведомость выполнения квот",
+        "measures": "Охват мерами содействия занятости",
+        "region": "Карагандинская область",
+        "category": "Лица с инвалидностью",
+        "file": "Ведомость квот — Карагандинская область — {year}.xlsx",
+        "total": "Всего",
+        "position": "Должность: главный специалист",
+        "quota_line": "На квотируемых рабочих местах (в счёт квоты)",
+    },
+    "kk": {
+        "reports": "Есептер",
+        "sheet": "Квоталардың орындалу ведомосы",
+        "measures": "Жұмыспен қамтуға жәрдемдесу шараларымен қамтылған адамдар",
+        "region": "Қарағанды облысы",
+        "category": "Мүгедектігі бар адамдар",
+        "file": "Квоталар ведомосы — Қарағанды облысы — {year}.xlsx",
+        "total": "Барлығы",
+        "position": "Лауазымы: главный специалист",
+        "quota_line": "Квоталанған жұмыс орындарында (квота есебінен)",
+    },
+}
+
+
+def saved_workbook(download):
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes())).active.iter_rows(
+            values_only=True
+        )
+    )
+    return rows, [str(value) for row in rows for value in row if value not in (None, "")]
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_department_head_goes_from_the_front_page_to_the_downloaded_sheet(
+    page, shot, make_staff, language
+):
+    words = HEAD_WORDS[language]
     karaganda = Region.objects.get(kato="350000000")
     year = datetime.date.today().year
+    head = make_staff("head", groups=[DEPARTMENT_HEAD], regions=["350000000"])
+    head.set_password(PASSWORD)
+    head.first_name, head.last_name = "Айгерим", "Серикова"
+    head.save()
+    head.staff_profile.position = "главный специалист"
+    head.staff_profile.phone = "+7 7212 41-00-00"
+    head.staff_profile.save()
     for headcount in (100, 150, 200):
         quota = QuotaFactory(
-            organization=OrganizationFactory(region=karaganda, district=None),
+            organization=OrganizationFactory(region=karaganda),
             headcount=headcount,
             percent=Decimal(3),
             year=year,
@@ -82,21 +127,64 @@ def test_filter_the_compliance_sheet_and_download_the_workbook(logged_in, shot):
         PlacementFactory(
             quota=quota, organization=quota.organization, start_on=datetime.date(year, 1, 5)
         )
-    page.goto(page.base + "/admin/quotas/quota/compliance/")
-    page.select_option("#id_region", label="Карагандинская область")
-    page.fill("#id_year", str(year))
+    QuotaFactory(
+        organization=OrganizationFactory(region=Region.objects.get(kato="110000000")), year=year
+    )
+
+    page.goto(page.base + "/admin/login/")
+    page.fill("#id_username", "head")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#content")
+    if language == "kk":
+        page.select_option("#language-switch-select", "kk")
+        page.wait_for_selector("html[lang=kk]")
+    shot(f"reports-{language}-01-front-page")
+    page.click(f".reports-entry h2 >> text={words['reports']}")
+    page.wait_for_selector(".reports-list")
+    shot(f"reports-{language}-02-reports")
+    page.click(f".reports-list >> text={words['sheet']}")
+    # This year and the head's one region are there already; other regions are not offered.
+    assert page.input_value("#id_year") == str(year)
+    assert page.input_value("#id_region") == str(karaganda.pk)
+    assert page.locator("#id_region option").count() == 2
+    page.select_option("#id_category", label=words["category"])
     page.click("input[type=submit]")
     page.wait_for_selector("table.compliance-table")
-    shot("06-compliance-sheet")
+    shot(f"reports-{language}-03-compliance-sheet")
     with page.expect_download() as download:
-        page.click("text=XLSX")
-    book = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
-    rows = list(book.active.iter_rows(values_only=True))
+        page.click("a[href*='download=xlsx']")
+    assert download.value.suggested_filename == words["file"].format(year=year)
+    rows, text = saved_workbook(download.value)
+    assert rows[0][0] == words["sheet"] and rows[1][0] == words["region"]
+    assert any(words["category"] in value for value in text)
+    assert any(str(year) in value for value in text)
+    assert words["position"] in text
     data = [row for row in rows if isinstance(row[0], int)]
-    total = rows[-1]
+    total = next(row for row in rows if row[2] == words["total"])
     assert len(data) == 3
     assert total[7] == sum(row[7] for row in data) == 3 + 5 + 6
-    assert total[8] == Placement.objects.count() == 3
+    assert total[8] == 3
+
+    page.goto(page.base + "/admin/reports/")
+    page.click(f".reports-list >> text={words['measures']}")
+    page.wait_for_selector(".vDateField")
+    page.click("input[type=submit]")
+    page.wait_for_selector("table.measures-table")
+    shot(f"reports-{language}-04-measures")
+    with page.expect_download() as download:
+        page.click("a[href*='download=xlsx']")
+    rows, text = saved_workbook(download.value)
+    lines = {row[0]: row[1] for row in rows if row[0] and isinstance(row[1], int)}
+    assert lines[words["quota_line"]] == 3
+    page.emulate_media(media="print")
+    shot(f"reports-{language}-05-measures-printed")
+    page.emulate_media(media="screen")
+
+    # Another region forced into the address is not found.
+    other = Region.objects.get(kato="110000000").pk
+    response = page.goto(page.base + f"/admin/reports/compliance/?region={other}&year={year}")
+    assert response.status == 404
 
 
 def test_switch_to_kazakh_and_see_kazakh_labels(logged_in, shot):

@@ -18,7 +18,7 @@ from config import roles
 from quotas.models import EmploymentMeasure, QuotaCategory
 from registry.models import District, Region
 from tests.factories import OrganizationFactory, PersonFactory, PlacementFactory, QuotaFactory
-from tests.test_kazakh import TextNodes
+from tests.test_language import Text, bad_kazakh, bad_russian, latin_words
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -402,22 +402,13 @@ def test_measures_query_count_does_not_grow_with_placements(head):
     assert counts[0] == counts[1]
 
 
-# Every string in Russian or Kazakh
-
-# Latin letters a report may show: file formats on its buttons and the product's name.
-LATIN_ALLOWED = {"XLSX", "CSV", "Jumys"}
+# Every string in Russian or Kazakh, by the rules every admin page is held to
 
 
-def latin_words(text):
-    return set(re.findall(r"[A-Za-z][A-Za-z'-]+", text)) - LATIN_ALLOWED
-
-
-def page_text(html):
-    # The language switch names each language in itself ("English") on purpose.
-    html = re.sub(r'<form class="language-switch".*?</form>', "", html, flags=re.S)
-    parser = TextNodes()
-    parser.feed(html)
-    return " ".join(parser.nodes)
+def file_text(response):
+    if response["Content-Type"].startswith("text/csv"):
+        return response.content.decode("utf-8-sig").replace(";", " ")
+    return " ".join(flat(cells(workbook(response))))
 
 
 @pytest.mark.parametrize("language", ["ru", "kk"])
@@ -432,17 +423,16 @@ def test_reports_and_their_files_have_no_english_words(head, language):
         MONTHS: {**sheet_params(karaganda), "months_below": 1},
         MEASURES: {"start": "01.01.2026", "end": "31.12.2026", "region": karaganda.pk},
     }
+    logins = {"head"}
     found = {}
     for url, params in pages.items():
-        words = latin_words(page_text(head.get(url, params).content.decode()))
+        text = Text.of(head.get(url, params).content.decode())
         if url != REPORTS:
             for file_format in ("xlsx", "csv"):
                 response = head.get(url, {**params, "download": file_format})
-                if file_format == "xlsx":
-                    words |= latin_words(" ".join(flat(cells(workbook(response)))))
-                else:
-                    words |= latin_words(response.content.decode("utf-8-sig"))
-                words |= latin_words(file_name(response).rsplit(".", 1)[0])
-        if words:
-            found[url] = sorted(words)
+                text += " " + file_text(response) + " " + file_name(response)
+        problems = latin_words(text, logins)
+        problems |= bad_russian(text) if language == "ru" else bad_kazakh(text)
+        if problems:
+            found[url] = sorted(problems)
     assert not found, found
