@@ -2,6 +2,8 @@
 
 from types import SimpleNamespace
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -776,3 +778,15 @@ class ImportRunAdmin(admin.ModelAdmin):
                     }
                     context["confirm_form"] = confirm_form
         return TemplateResponse(request, [template], context)
+
+
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class LoginAttemptAdmin(AccessAttemptAdmin):
+    """axes's list of failed logins, with its status column named (axes leaves it "Status")."""
+
+    @admin.display(description=_("state"))
+    def status(self, obj):
+        return super().status(obj)

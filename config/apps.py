@@ -46,3 +46,9 @@ class LoginRecordsConfig(axes_apps.AppConfig):
 
     default = False
     verbose_name = _("Login attempts")
+
+    def ready(self):
+        super().ready()
+        from .language import login_record_names
+
+        login_record_names()

@@ -8,7 +8,7 @@ inflection in Russian or Kazakh ("Организации: добавление")
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext, pgettext_lazy
 from import_export.forms import SelectableFieldsExportForm
@@ -127,3 +127,63 @@ class ReadableHistoryMixin:
 
     def get_historical_record_context_helper(self, request, historical_record):
         return ReadableHistoryHelper(self.model, historical_record)
+
+
+def login_record_names():
+    """django-axes names its records with English f-strings ("Access Log for root @ …"), which
+    the admin shows in titles, breadcrumbs and delete confirmations: named here instead."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    def when(moment):
+        return formats.localize(timezone.localtime(moment)) if moment else "—"
+
+    def attempt(record):
+        return gettext("Failed logins: %(username)s from %(address)s") % {
+            "username": record.username,
+            "address": record.ip_address,
+        }
+
+    def login(record):
+        return gettext("Login: %(username)s, %(time)s") % {
+            "username": record.username,
+            "time": when(record.attempt_time),
+        }
+
+    def failure(record):
+        return gettext("Failed login: %(username)s, %(time)s, from %(address)s") % {
+            "username": record.username,
+            "time": when(record.attempt_time),
+            "address": record.ip_address,
+        }
+
+    AccessAttempt.__str__ = attempt
+    AccessLog.__str__ = login
+    AccessFailureLog.__str__ = failure
+
+
+class WithoutLinkRowsMixin:
+    """Delete confirmations without the rows Django keeps for many-to-many links ("Связь
+    group-permission: Group_permissions object (21)"): nobody knows them as records, Django names
+    them in English, and they go with the record anyway."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # A field holds its link table on its relation; a relation from another model holds it.
+        throughs = {
+            getattr(field, "through", None) or field.remote_field.through
+            for field in [*self.model._meta.many_to_many, *self.model._meta.related_objects]
+            if field.many_to_many
+        }
+        links = {through._meta for through in throughs if through._meta.auto_created}
+        prefixes = tuple(f"{capfirst(str(meta.verbose_name))}:" for meta in links)
+        plurals = {str(meta.verbose_name_plural) for meta in links}
+
+        def kept(items):
+            return [
+                kept(item) if isinstance(item, list) else item
+                for item in items
+                if isinstance(item, list) or not str(item).startswith(prefixes)
+            ]
+
+        counts = {name: count for name, count in counts.items() if str(name) not in plurals}
+        return [item for item in kept(deleted) if item != []], counts, perms_needed, protected

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from config.admin import BaseAdmin, ConcurrentEditInlineMixin, RegionFilter
-from config.language import TranslatedPermissionsMixin
+from config.language import TranslatedPermissionsMixin, WithoutLinkRowsMixin
 
 from . import resources
 from .models import (
@@ -152,10 +152,10 @@ admin.site.unregister(Group)
 
 
 @admin.register(User)
-class StaffUserAdmin(TranslatedPermissionsMixin, UserAdmin):
+class StaffUserAdmin(WithoutLinkRowsMixin, TranslatedPermissionsMixin, UserAdmin):
     inlines = [*UserAdmin.inlines, StaffProfileInline]
 
 
 @admin.register(Group)
-class StaffGroupAdmin(TranslatedPermissionsMixin, GroupAdmin):
+class StaffGroupAdmin(WithoutLinkRowsMixin, TranslatedPermissionsMixin, GroupAdmin):
     """Roles, their permissions named in the reader's language."""

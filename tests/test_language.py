@@ -17,6 +17,7 @@ import openpyxl
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import User
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
@@ -31,12 +32,29 @@ LANGUAGES = ["ru", "kk"]
 # names in its help ("Control", or "Command" on a Mac), the sign-on methods it names, and the
 # internationally used name of young people not in employment, education or training.
 ALLOWED = {"Jumys", "Control", "Command", "Mac", "LDAP", "Single", "Sign-On", "NEET"}
+# Protocol names on the login records' pages.
+ALLOWED |= {"IP", "HTTP", "GET", "POST", "SHA"}
+# Columns and fields whose values are Latin by nature: reference codes ("too", "other"), and on
+# the login records' pages what a browser says of itself, the formats it accepts, the address
+# it asked for and the form it sent.
+DATA_COLUMNS = {
+    "field-code",
+    "field-user_agent",
+    "field-http_accept",
+    "field-path_info",
+    "field-get_data",
+    "field-post_data",
+}
 FILE_FORMATS = {"xlsx", "xls", "csv", "ods", "pdf"}
 # Codes written in Latin letters: OKED sections (A–U), disability groups (I–III).
 CODE = re.compile(r"^(?:[A-Z]|[IVX]+)$")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|\b[A-Za-z]\b")
-# Data that is Latin by nature: e-mail, addresses, file names the user gave.
-NOT_WORDS = re.compile(r"\S+@\S+|https?://\S+|\b[\w.-]+\.(?:xlsx|xls|csv|ods|pdf)\b", re.I)
+# Data that is Latin by nature: e-mail, addresses, stored files' names and paths, the paths a
+# login was tried on, and what axes stores for a header a request did not send ("<unknown>").
+NOT_WORDS = re.compile(
+    r"\S+@\S+|https?://\S+|[\w./-]+\.(?:xlsx|xls|csv|ods|pdf)\b|(?<!\w)/[\w/.-]*|<unknown>",
+    re.I,
+)
 
 
 class Text(HTMLParser):
@@ -44,18 +62,20 @@ class Text(HTMLParser):
 
     SHOWN_ATTRIBUTES = ("title", "alt", "placeholder", "aria-label")
 
+    # Elements without an end tag: they open nothing to skip.
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
+
     def __init__(self):
         super().__init__(convert_charrefs=True)
+        # The open elements since a skipped one began (empty when nothing is skipped).
         self.parts, self.skip = [], []
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        classes = (attrs.get("class") or "").split()
-        # The language switch names each language in itself ("English") on purpose; a reference
-        # table's code column holds codes ("too", "other"), which are data.
-        if tag in ("script", "style") or "language-switch" in classes or "field-code" in classes:
-            self.skip.append(tag)
-        if self.skip:
+        classes = set((attrs.get("class") or "").split())
+        if self.skip or tag in ("script", "style") or self.skipped(classes):
+            if tag not in self.VOID:
+                self.skip.append(tag)
             return
         if tag == "img" and "/admin/img/icon-" in (attrs.get("src") or ""):
             # Django writes its yes/no icons' alt as Python's True/False, in every language.
@@ -63,6 +83,11 @@ class Text(HTMLParser):
         self.parts += [attrs[name] for name in self.SHOWN_ATTRIBUTES if attrs.get(name)]
         if tag == "input" and attrs.get("type") in ("submit", "button") and attrs.get("value"):
             self.parts.append(attrs["value"])
+
+    @staticmethod
+    def skipped(classes):
+        # The language switch names each language in itself ("English") on purpose.
+        return "language-switch" in classes or bool(DATA_COLUMNS & classes)
 
     def handle_endtag(self, tag):
         if self.skip and tag == self.skip[-1]:
@@ -181,6 +206,8 @@ def records(settings, tmp_path, superuser):
     superuser.set_unusable_password()
     superuser.save()
     employer = region_records("350000000", "Біздің")
+    # A failed login leaves the records the login attempts' pages list.
+    Client().post(reverse("admin:login"), {"username": superuser.username, "password": "wrong"})
     # A change of a choice and of a link: the history shows both as people read them.
     employer.size_class = SizeClass.LARGE
     employer.save()
