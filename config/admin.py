@@ -17,6 +17,7 @@ from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
+from django.utils.formats import number_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html_join
 from django.utils.http import content_disposition_header
@@ -751,14 +752,16 @@ class ImportRunAdmin(admin.ModelAdmin):
             context["records_url"] = reverse("admin:{}_{}_changelist".format(*model_info))
         template = self.run_template_name
         if run.state == State.DONE:
+            # Figures as the page's progress wrote them: grouped, in the reader's language.
             context["outcome"] = _(
-                "Import finished in %(seconds).1f s: %(new)d new, %(updated)d updated, "
-                "%(unchanged)d unchanged %(what)s."
+                "Import finished in %(seconds)s s: %(new)s new, %(updated)s updated, "
+                "%(unchanged)s unchanged %(what)s."
             ) % {
-                "seconds": run.seconds,
-                "new": run.new,
-                "updated": run.updated,
-                "unchanged": run.unchanged,
+                "seconds": number_format(run.seconds, 1),
+                **{
+                    name: number_format(getattr(run, name), force_grouping=True)
+                    for name in ("new", "updated", "unchanged")
+                },
                 "what": run.import_name(),
             }
         if run.state in (State.PREVIEWED, State.PROBLEMS) and records is not None:

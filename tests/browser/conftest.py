@@ -66,3 +66,15 @@ def reference_data(transactional_db):
     from django.core.management import call_command
 
     call_command("load_reference", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite, the test database in a file rather than in memory: a journey's worker
+    (`manage.py db_worker`, a process of its own) opens it as a deployed worker would."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        folder = tmp_path_factory.mktemp("database")
+        database.setdefault("TEST", {})["NAME"] = str(folder / "test.sqlite3")

@@ -391,7 +391,7 @@ def test_admin_import_reports_time_and_counts(admin_client):
         PROCESS_URL, {**confirm.initial, "resource": "0"}, follow=True, HTTP_ACCEPT_LANGUAGE="en"
     )
     text = response.content.decode()
-    assert re.search(r"Import finished in \d+\.\d s: 3 new, 0 updated, 0 unchanged", text), text
+    assert re.search(r"Import finished in \d+[.,]\d s: 3 new, 0 updated, 0 unchanged", text), text
 
 
 def snapshot():
