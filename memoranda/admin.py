@@ -4,6 +4,8 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.urls import path
+from django.utils import formats
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from config.admin import BaseAdmin, ConcurrentEditInlineMixin, RegionScopedMixin
@@ -12,6 +14,7 @@ from registry.admin import OrganizationAdmin
 from registry.models import Region
 
 from . import resources, views
+from .forms import CommitmentFormSet, CommitmentInlineForm, NumberInput
 from .models import (
     Commitment,
     CommitmentReport,
@@ -21,7 +24,13 @@ from .models import (
     MemorandumStatus,
     Party,
     Reminder,
+    trimmed,
 )
+
+
+def number(value):
+    """A target or a value as people read it: 10, not 10,00; 2,5 stays 2,5."""
+    return "—" if value is None else formats.localize(trimmed(value))
 
 
 class AnnotatedStatusFilter(admin.SimpleListFilter):
@@ -45,8 +54,11 @@ class StatusFilter(AnnotatedStatusFilter):
 
 
 class ExpiringFilter(admin.SimpleListFilter):
+    """Memoranda ending soon, the soonest first (see `MemorandumAdmin.get_ordering`)."""
+
     title = _("expiring")
     parameter_name = "expiring_within"
+    ORDERING = ["valid_until", "number"]
 
     def lookups(self, request, model_admin):
         return [("30", _("within 30 days")), ("90", _("within 90 days"))]
@@ -174,10 +186,13 @@ class DocumentInline(RegionScopedMixin, ConcurrentEditInlineMixin, admin.Tabular
 class CommitmentProgressMixin:
     """Columns for a queryset annotated by `Commitment.objects.with_progress()`."""
 
+    @admin.display(description=_("target"), ordering="target")
+    def target_display(self, commitment):
+        return number(commitment.target)
+
     @admin.display(description=_("achieved"), ordering="achieved")
     def achieved(self, commitment):
-        achieved = getattr(commitment, "achieved", None)
-        return "—" if achieved is None else achieved
+        return number(getattr(commitment, "achieved", None))
 
     @admin.display(description=_("fulfilment, %"), ordering="fulfilment")
     def fulfilment_display(self, commitment):
@@ -193,30 +208,48 @@ class CommitmentProgressMixin:
 class CommitmentInline(
     RegionScopedMixin, ConcurrentEditInlineMixin, CommitmentProgressMixin, admin.StackedInline
 ):
+    """Commitments on the memorandum's page, from its add form on, each with a value to report
+    towards it; earlier reported values are listed, and corrected on the commitment's page."""
+
     model = Commitment
+    form = CommitmentInlineForm
+    formset = CommitmentFormSet
     extra = 0
     show_change_link = True
-    autocomplete_fields = ["responsible"]
+    # The responsible party is one of the memorandum's parties, wherever it is registered.
     cross_region_fields = {"responsible": Party.objects.organizations_choosable_by}
-    fields = [
-        "responsible",
-        "text",
-        "indicator",
-        "unit",
-        "target",
-        "due_on",
-        "achieved",
-        "fulfilment_display",
-        "status_display",
+    fieldsets = [
+        (None, {"fields": ["responsible", "text", ("indicator", "unit"), ("target", "due_on")]}),
+        (
+            _("Progress"),
+            {"fields": [("achieved", "fulfilment_display", "status_display"), "reports_display"]},
+        ),
+        (_("New reported value"), {"fields": [("report_value", "report_on"), "report_evidence"]}),
     ]
-    readonly_fields = ["achieved", "fulfilment_display", "status_display"]
+    readonly_fields = ["achieved", "fulfilment_display", "status_display", "reports_display"]
     # A row of the table, not a page: a short box keeps the inline within the form's width.
     formfield_overrides = {
-        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})},
+        models.DecimalField: {"widget": NumberInput},
     }
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_progress()
+        return (
+            super()
+            .get_queryset(request)
+            .with_progress()
+            .select_related("responsible__legal_form")
+            .prefetch_related("reports")
+        )
+
+    @admin.display(description=_("reported values"))
+    def reports_display(self, commitment):
+        if commitment.pk is None:
+            return "—"
+        reports = commitment.reports.all()
+        if not reports:
+            return "—"
+        return format_html_join(", ", "{}", ((str(report),) for report in reports))
 
 
 class ReminderInline(RegionScopedMixin, admin.TabularInline):
@@ -282,12 +315,19 @@ class MemorandumAdmin(BaseAdmin):
     ]
 
     class Media:
-        css = {"all": ["admin/css/vendor/select2/select2.css", "admin/css/autocomplete.css"]}
+        css = {
+            "all": [
+                "admin/css/vendor/select2/select2.css",
+                "admin/css/autocomplete.css",
+                "memoranda/memorandum.css",
+            ]
+        }
         js = [
             "admin/js/vendor/jquery/jquery.js",
             "admin/js/vendor/select2/select2.full.js",
             "admin/js/jquery.init.js",
             "admin/js/autocomplete.js",
+            "memoranda/memorandum.js",
         ]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -296,10 +336,19 @@ class MemorandumAdmin(BaseAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_inlines(self, request, obj):
-        # Commitments name a party as responsible, so the parties are saved first.
+        # Parties before commitments: they are saved first, and a commitment names one of them.
         if obj is None:
-            return [PartyInline, DocumentInline]
+            return [PartyInline, CommitmentInline, DocumentInline]
         return [PartyInline, CommitmentInline, DocumentInline, ReminderInline]
+
+    def get_changeform_initial_data(self, request):
+        # Whoever registers a memorandum usually follows it up.
+        return {"curator": request.user.pk, **super().get_changeform_initial_data(request)}
+
+    def get_ordering(self, request):
+        if request.GET.get(ExpiringFilter.parameter_name) in {"30", "90"}:
+            return ExpiringFilter.ORDERING
+        return super().get_ordering(request)
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_changelist()
@@ -354,6 +403,7 @@ class ReportInline(RegionScopedMixin, ConcurrentEditInlineMixin, admin.TabularIn
     model = CommitmentReport
     extra = 1
     fields = ["reported_on", "value", "evidence"]
+    formfield_overrides = {models.DecimalField: {"widget": NumberInput}}
 
 
 @admin.register(Commitment)
@@ -363,7 +413,7 @@ class CommitmentAdmin(CommitmentProgressMixin, BaseAdmin):
         "text_summary",
         "memorandum_number",
         "responsible",
-        "target",
+        "target_display",
         "achieved",
         "fulfilment_display",
         "due_on",
@@ -375,6 +425,7 @@ class CommitmentAdmin(CommitmentProgressMixin, BaseAdmin):
     autocomplete_fields = ["memorandum", "responsible"]
     # As on the memorandum's page: the responsible party may be a partner in another region.
     cross_region_fields = {"responsible": Party.objects.organizations_choosable_by}
+    formfield_overrides = {models.DecimalField: {"widget": NumberInput}}
     inlines = [ReportInline]
 
     def get_queryset(self, request):
@@ -422,7 +473,8 @@ class OrganizationMemorandaInline(RegionScopedMixin, admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("memorandum")
+        # Each row's form reads its organization: one join, not a query per memorandum.
+        return super().get_queryset(request).select_related("memorandum", "organization")
 
 
 # The registry does not know about memoranda; this app adds its view of an organization.

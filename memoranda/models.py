@@ -9,7 +9,7 @@ from django.core.validators import FileExtensionValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Least
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +30,14 @@ ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=18, decimal_places
 
 def today():
     return timezone.localdate()
+
+
+def trimmed(value):
+    """A decimal without the zeros after the point that say nothing: people, workplaces and
+    events are counted in whole numbers (10.00 reads 10), sums of money keep their tiyn."""
+    if value is None or value != value.to_integral_value():
+        return value
+    return value.quantize(Decimal(1))
 
 
 class MemorandumKind(models.TextChoices):
@@ -461,6 +469,10 @@ class Commitment(models.Model):
 
     objects = CommitmentQuerySet.as_manager()
 
+    # The organizations a form is saving as the memorandum's parties together with this
+    # commitment (they are not in the database yet); None: the memorandum's saved parties.
+    parties_in_form = None
+
     class Meta:
         ordering = ["memorandum", "due_on", "pk"]
         verbose_name = _("commitment")
@@ -479,13 +491,7 @@ class Commitment(models.Model):
 
     def clean(self):
         super().clean()
-        if (
-            self.memorandum_id
-            and self.responsible_id
-            and not Party.objects.filter(
-                memorandum_id=self.memorandum_id, organization_id=self.responsible_id
-            ).exists()
-        ):
+        if self.responsible_id and not self.responsible_is_party():
             raise ValidationError(
                 {
                     "responsible": _(
@@ -493,6 +499,16 @@ class Commitment(models.Model):
                     )
                 }
             )
+
+    def responsible_is_party(self):
+        if self.parties_in_form is not None:
+            return self.responsible_id in self.parties_in_form
+        if not self.memorandum_id:
+            # A memorandum being added has no saved parties to check against yet.
+            return True
+        return Party.objects.filter(
+            memorandum_id=self.memorandum_id, organization_id=self.responsible_id
+        ).exists()
 
     def progress(self, on=None):
         return Commitment.objects.with_progress(on).get(pk=self.pk)
@@ -534,7 +550,7 @@ class CommitmentReport(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.value} ({self.reported_on:%d.%m.%Y})"
+        return f"{formats.localize(trimmed(self.value))} ({self.reported_on:%d.%m.%Y})"
 
 
 class MemorandumDocument(models.Model):

@@ -11,7 +11,13 @@ from django.urls import reverse
 from config import roles
 from memoranda.models import Commitment, CommitmentReport, Memorandum, Party, Reminder
 from registry.models import Organization, Region, StaffProfile
-from tests.factories import CommitmentFactory, OrganizationFactory, memorandum_with_parties
+from tests.factories import (
+    CommitmentFactory,
+    OrganizationFactory,
+    ReportFactory,
+    memorandum_with_parties,
+)
+from tests.pages import resubmitted as resubmitted_page
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:memoranda_memorandum_changelist")
@@ -202,3 +208,190 @@ def test_a_regional_editor_edits_a_commitment_whose_responsible_party_is_elsewhe
     elsewhere, _parties = memorandum_with_parties()
     foreign = CommitmentFactory(memorandum=elsewhere)
     assert client.get(url(Commitment, "change", foreign.pk)).status_code == 404
+
+
+def add_form(organizations, commitments=(), **fields):
+    """What the add form sends: the memorandum, a party row per organization, and a commitment
+    row per dict of its fields (`report_*` for a value reported on it)."""
+    data = {
+        "number": "М-Н-1",
+        "kind": "cooperation",
+        "title_ru": "О подготовке кадров",
+        "parties-TOTAL_FORMS": len(organizations),
+        "parties-INITIAL_FORMS": 0,
+        "commitments-TOTAL_FORMS": len(commitments),
+        "commitments-INITIAL_FORMS": 0,
+        "documents-TOTAL_FORMS": 0,
+        "documents-INITIAL_FORMS": 0,
+        **fields,
+    }
+    for index, organization in enumerate(organizations):
+        data |= {f"parties-{index}-organization": organization.pk, f"parties-{index}-role": "party"}
+    for index, commitment in enumerate(commitments):
+        data |= {
+            f"commitments-{index}-text": "Обучить безработных",
+            f"commitments-{index}-indicator": "people_trained",
+            f"commitments-{index}-target": "10",
+            f"commitments-{index}-due_on": "30.06.2026",
+            f"commitments-{index}-report_on": "10.01.2026",
+        }
+        data |= {f"commitments-{index}-{name}": value for name, value in commitment.items()}
+    return data
+
+
+def test_a_memorandum_is_added_with_its_parties_commitments_and_a_reported_value_at_once(
+    admin_client,
+):
+    akimat, centre = OrganizationFactory(), OrganizationFactory()
+    commitments = [
+        {"responsible": centre.pk, "report_value": "4", "report_evidence": "Приказ № 5"},
+        {"responsible": akimat.pk, "target": "2", "indicator": "workplaces_created"},
+    ]
+    response = admin_client.post(url(Memorandum, "add"), add_form([akimat, centre], commitments))
+    assert response.status_code == 302, response.context["errors"]
+    memorandum = Memorandum.objects.get(number="М-Н-1")
+    assert {party.organization for party in memorandum.parties.all()} == {akimat, centre}
+    trained, created = memorandum.commitments.order_by("indicator")
+    assert (trained.responsible, trained.target) == (centre, 10)
+    [report] = trained.reports.all()
+    assert (report.value, report.reported_on, report.evidence) == (
+        4,
+        datetime.date(2026, 1, 10),
+        "Приказ № 5",
+    )
+    assert (created.responsible, created.reports.count()) == (akimat, 0)
+
+
+def test_a_responsible_party_not_among_the_parties_sent_is_refused_on_its_row(admin_client):
+    akimat, centre, stranger = OrganizationFactory(), OrganizationFactory(), OrganizationFactory()
+    data = add_form([akimat, centre], [{"responsible": stranger.pk}])
+    response = admin_client.post(url(Memorandum, "add"), data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    formset = next(
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.prefix == "commitments"
+    )
+    assert formset.forms[0].errors["responsible"] == [
+        "The responsible organization is not a party to this memorandum."
+    ]
+    # The choices offered again are the parties sent, not the registry.
+    choices = str(formset.forms[0]["responsible"])
+    assert str(akimat) in choices and str(centre) in choices and str(stranger) not in choices
+    assert not Memorandum.objects.exists()
+
+
+def test_a_party_deleted_in_the_same_submission_is_no_longer_a_responsible_party(admin_client):
+    akimat, centre, college = OrganizationFactory(), OrganizationFactory(), OrganizationFactory()
+    data = add_form([akimat, centre, college], [{"responsible": college.pk}])
+    data["parties-2-DELETE"] = "on"
+    response = admin_client.post(url(Memorandum, "add"), data)
+    assert response.status_code == 200
+    assert not Memorandum.objects.exists()
+
+
+def test_the_change_form_offers_only_the_memorandums_parties_as_responsible(admin_client):
+    memorandum, (first, second) = memorandum_with_parties()
+    outsider = OrganizationFactory()
+    CommitmentFactory(memorandum=memorandum)
+    response = admin_client.get(url(Memorandum, "change", memorandum.pk))
+    formset = next(
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.prefix == "commitments"
+    )
+    for form in [*formset.forms, formset.empty_form]:
+        options = re.findall(r'<option value="(\d+)"', str(form["responsible"]))
+        assert sorted(map(int, options)) == sorted([first.organization_id, second.organization_id])
+    assert str(outsider) not in response.content.decode()
+
+
+def test_a_party_added_on_the_change_form_can_be_named_responsible_at_once(admin_client):
+    memorandum, _parties = memorandum_with_parties()
+    page = admin_client.get(url(Memorandum, "change", memorandum.pk))
+    newcomer = OrganizationFactory()
+    data = resubmitted_page(page) | {
+        "parties-TOTAL_FORMS": 3,
+        "parties-2-organization": newcomer.pk,
+        "parties-2-role": "partner",
+        "commitments-TOTAL_FORMS": 1,
+        "commitments-0-responsible": newcomer.pk,
+        "commitments-0-text": "Создать рабочие места",
+        "commitments-0-indicator": "workplaces_created",
+        "commitments-0-target": "5",
+        "commitments-0-due_on": "31.12.2026",
+    }
+    response = admin_client.post(url(Memorandum, "change", memorandum.pk), data)
+    assert response.status_code == 302
+    assert memorandum.commitments.get().responsible == newcomer
+
+
+def test_a_value_reported_on_the_memorandum_page_adds_a_report_without_resaving_the_commitment(
+    admin_client,
+):
+    memorandum, _parties = memorandum_with_parties()
+    commitment = CommitmentFactory(memorandum=memorandum, target=10)
+    page = admin_client.get(url(Memorandum, "change", memorandum.pk))
+    data = resubmitted_page(page) | {
+        "commitments-0-report_value": "3",
+        "commitments-0-report_on": "01.02.2026",
+    }
+    versions = commitment.history.count()
+    response = admin_client.post(url(Memorandum, "change", memorandum.pk), data)
+    assert response.status_code == 302
+    [report] = commitment.reports.all()
+    assert (report.value, report.reported_on) == (3, datetime.date(2026, 2, 1))
+    assert report.history.get().history_user.username == "root"
+    assert commitment.history.count() == versions
+
+
+def test_evidence_without_a_value_is_refused(admin_client):
+    akimat, centre = OrganizationFactory(), OrganizationFactory()
+    data = add_form([akimat, centre], [{"responsible": akimat.pk, "report_evidence": "Акт"}])
+    assert admin_client.post(url(Memorandum, "add"), data).status_code == 200
+    assert not Memorandum.objects.exists()
+
+
+def test_the_curator_is_the_user_adding_the_memorandum_unless_changed(admin_client, superuser):
+    form = admin_client.get(url(Memorandum, "add")).context["adminform"].form
+    assert form.initial["curator"] == superuser.pk
+
+
+def test_expiring_memoranda_are_listed_by_end_date(admin_client):
+    today = datetime.date.today()
+    ends = [40, 10, 70]
+    for days in ends:
+        memorandum_with_parties(
+            signed_on=today - datetime.timedelta(days=300),
+            valid_until=today + datetime.timedelta(days=days),
+        )
+    response = admin_client.get(CHANGELIST, {"expiring_within": "90"})
+    listed = [memorandum.valid_until for memorandum in response.context["cl"].result_list]
+    assert listed == [today + datetime.timedelta(days=days) for days in sorted(ends)]
+
+
+def test_counts_of_people_are_shown_without_decimals(admin_client):
+    memorandum, _parties = memorandum_with_parties()
+    commitment = CommitmentFactory(memorandum=memorandum, target=10)
+    CommitmentReport.objects.create(
+        commitment=commitment, value=4, reported_on=datetime.date(2026, 1, 10)
+    )
+    page = admin_client.get(url(Memorandum, "change", memorandum.pk)).content.decode()
+    assert 'name="commitments-0-target" value="10"' in page
+    assert '<div class="readonly">4</div>' in page
+    assert "4 (10.01.2026)" in page
+    listed = admin_client.get(url(Commitment, "changelist")).content.decode()
+    assert '<td class="field-target_display">10</td>' in listed
+    assert "10,00" not in listed and "10.00" not in listed
+
+
+def test_the_change_page_costs_the_same_queries_for_2_and_20_commitments(admin_client):
+    counts = []
+    for commitments in (2, 20):
+        memorandum, _parties = memorandum_with_parties()
+        for _ in range(commitments):
+            ReportFactory(commitment=CommitmentFactory(memorandum=memorandum))
+        with CaptureQueriesContext(connection) as queries:
+            assert admin_client.get(url(Memorandum, "change", memorandum.pk)).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
