@@ -31,7 +31,7 @@ class ChangeReasonForm(ConcurrentEditForm):
     """A record's form with the reason for the change, kept in its history record."""
 
     change_reason = ReasonField(
-        label=_("reason for change"),
+        label=capfirst(_("reason for change")),
         required=False,
         max_length=500,
         widget=forms.TextInput(attrs={"class": "vLargeTextField"}),

@@ -114,3 +114,15 @@ def test_a_user_who_may_only_view_sees_a_version_but_cannot_restore_it(client, m
     assert client.post(version_url(earliest), {}).status_code == 403
     organization.refresh_from_db()
     assert organization.headcount == 300
+
+
+def test_a_deleted_records_version_is_shown_but_not_restored_here(admin_client):
+    organization = OrganizationFactory(notes="до удаления")
+    record = organization.history.get()
+    organization.delete()
+    page = admin_client.get(version_url(record))
+    assert page.status_code == 200
+    assert not page.context["can_restore"] and page.context["deleted"]
+    assert "до удаления" in page.content.decode()
+    assert admin_client.post(version_url(record), {}).status_code == 403
+    assert not Organization.objects.exists()
