@@ -1,4 +1,5 @@
-"""The quota-compliance sheet and the measures report, as tables and as spreadsheet files.
+"""The quota-compliance sheet, quotas by employer and month, and the measures report, as
+tables that their pages show and their files (`report_files`) hold.
 
 The numbers come from queryset annotations in one query; here they are only grouped, summed and
 laid out, so the page, the XLSX and the CSV always show the same table.
@@ -247,7 +248,8 @@ class ComplianceSheet:
         ]
 
     def lines(self):
-        """Every line of the table in order: ("row" | "subtotal" | "total", values)."""
+        """Every line of the table in order, as ("district" | "row" | "subtotal" | "total", values):
+        a district's heading, its quotas, its subtotal; regions' totals and the total last."""
         for group in self.groups:
             yield "district", [None, None, group.district, *[None] * 9]
             for row in group.rows:

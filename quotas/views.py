@@ -75,7 +75,6 @@ def page(request, template, title, context):
         **admin.site.each_context(request),
         "title": title,
         "reports_url": reverse("admin:reports"),
-        "executor": Executor.of(request.user),
         **context,
     }
     return TemplateResponse(request, template, context)
