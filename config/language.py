@@ -72,7 +72,7 @@ def permission_label(permission):
     else:
         what = capfirst(str(model._meta.verbose_name_plural))
         app = model._meta.app_config.verbose_name
-    return f"{app} | {what}: {PERMISSION_ACTIONS[action]}"
+    return f"{capfirst(str(app))} | {what}: {PERMISSION_ACTIONS[action]}"
 
 
 class TranslatedPermissionsMixin:
