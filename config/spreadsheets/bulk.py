@@ -217,6 +217,7 @@ def record_m2m_history(model, field, records, cursor):
 
 # Each scratch table a writer makes has a name of its own, however many a transaction holds.
 SCRATCH_NUMBERS = itertools.count(1)
+ANALYZE_AFTER = 10_000
 
 
 class BulkWriter:
@@ -306,6 +307,8 @@ class BulkWriter:
         self.reserved = deque()
         # Rows written so far, new and changed: what a progress report says is done.
         self.written = 0
+        # New rows copied in, and how many there were when the table was last analyzed.
+        self.copied_rows = self.analyzed_at = 0
 
     @staticmethod
     def text_of(field):
@@ -458,6 +461,7 @@ class BulkWriter:
         if created:
             if self.postgres:
                 self.copy(self.model._meta.db_table, self.copied, created_rows)
+                self.refresh_statistics(len(created))
             else:
                 self.model._base_manager.using(self.using).bulk_create(created)
             for instance in created:
@@ -471,6 +475,19 @@ class BulkWriter:
         if updated:
             self.record(updated, "~")
         self.written += len(created) + len(updated)
+
+    def refresh_statistics(self, copied):
+        """ANALYZE the table each time this import has doubled what it copied into it (from
+        ANALYZE_AFTER rows on). Until it commits, the statistics describe the table as it was:
+        an empty table that a first import fills would have its next batches' lookups planned
+        as scans of what looks like nothing, and each scan grows with the rows already copied.
+        ANALYZE inside the transaction counts its own rows, and is rolled back with it."""
+        self.copied_rows += copied
+        if self.copied_rows >= max(ANALYZE_AFTER, 2 * self.analyzed_at):
+            quote = self.database.ops.quote_name
+            with self.database.cursor() as cursor:
+                cursor.execute(f"ANALYZE {quote(self.model._meta.db_table)}")
+            self.analyzed_at = self.copied_rows
 
     def update(self, instances, rows):
         quote = self.database.ops.quote_name
