@@ -1,0 +1,42 @@
+"""The widgets that look a batch's records up at once."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from quotas.resources import PlacementResource
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def person_widget():
+    return PlacementResource().fields["person"].widget
+
+
+def test_a_batch_of_people_is_read_with_their_categories_as_prefetch_leaves_them():
+    disabled = PersonFactory(social_categories=["disability"])
+    both = PersonFactory(social_categories=["disability", "neet"])
+    bare = PersonFactory(social_categories=[])
+    found = person_widget().look_up_batch([disabled.iin, both.iin, bare.iin])
+    with CaptureQueriesContext(connection) as captured:
+        held = {
+            person.iin: sorted(each.code for each in person.social_categories.all())
+            for person in found.values()
+        }
+    assert len(captured) == 0
+    assert held == {disabled.iin: ["disability"], both.iin: ["disability", "neet"], bare.iin: []}
+    # Asked more than its rows, a person's categories are still its own.
+    assert list(found[bare.iin].social_categories.filter(code="disability")) == []
+    assert found[both.iin].social_categories.filter(code="neet").count() == 1
+
+
+def test_each_cell_of_a_batch_is_read_once_and_found_as_written():
+    person = PersonFactory()
+    widget = person_widget()
+    spaced = f" {person.iin[:6]} {person.iin[6:]} "
+    found = widget.look_up_batch([spaced, "12345", None])
+    assert found.numbers == {(str, spaced): person.iin}
+    assert widget.clean(spaced, known=found) == person
+    with pytest.raises(ValueError, match="12"):
+        widget.clean("12345", known=found)
