@@ -229,6 +229,7 @@ class BatchedImport:
                 # Reference tables are read once here, not by two threads at the first row.
                 warm()
         self.columns, self.many, parents = [], [], {}
+        self.readers = {}
         for each in fields:
             name, _, rest = each.attribute.partition("__")
             model_field = model._meta.get_field(name)
@@ -249,6 +250,7 @@ class BatchedImport:
         ]
         self.key_names = list(resource.get_import_id_fields())
         self.key_fields = [resource.fields[name] for name in self.key_names]
+        self.key_readers = [self.reader(each) for each in self.key_fields]
         self.key_attnames = [
             model._meta.get_field(each.attribute).attname for each in self.key_fields
         ]
@@ -270,11 +272,15 @@ class BatchedImport:
     def reader(self, each):
         """How a column's cell is read: by a widget that looked the batch up, with what it
         found; by one that reads its cell alone, remembered per cell value; else as the row
-        path reads it."""
+        path reads it. One reader a column, shared by its key and its value."""
+        if each in self.readers:
+            return self.readers[each]
         if each in self.lookups.values():
             name = next(name for name, looked in self.lookups.items() if looked is each)
-            return lambda row, found: each.clean(row, known=found[name])
-        return self.resource.cell_reader(each)
+            read = self.readers[each] = lambda row, found: each.clean(row, known=found[name])
+        else:
+            read = self.readers[each] = self.resource.cell_reader(each)
+        return read
 
     def parent(self, relation, columns):
         model = relation.related_model
@@ -361,9 +367,9 @@ class BatchedImport:
     def key_of(self, row, found):
         """A row's key as its key columns read, or None if one cannot be read."""
         key = []
-        for name, each in zip(self.key_names, self.key_fields, strict=True):
+        for read in self.key_readers:
             try:
-                value = each.clean(row, known=found[name]) if name in found else each.clean(row)
+                value = read(row, found)
             except ValueError:
                 return None
             key.append(identity(value) if isinstance(value, Model) else value)
