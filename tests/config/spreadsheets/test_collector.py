@@ -36,3 +36,27 @@ def test_the_collector_comes_back_when_the_import_raises():
     with pytest.raises(RuntimeError), collecting_per_batch():
         raise RuntimeError
     assert gc.isenabled()
+
+
+def test_a_batch_s_cycles_are_collected_once_there_may_be_enough_to_matter(monkeypatch):
+    import weakref
+
+    from config.spreadsheets.collector import collect_batch
+
+    class Node:
+        pass
+
+    def cycle():
+        node = Node()
+        node.itself = node
+        return weakref.ref(node)
+
+    monkeypatch.setattr("config.spreadsheets.collector.COLLECT_AFTER", 10_000)
+    with collecting_per_batch():
+        gc.collect()
+        few = cycle()
+        collect_batch()
+        assert few() is not None
+        many = [cycle() for _ in range(10_000)]
+        collect_batch()
+        assert few() is None and all(each() is None for each in many)
