@@ -24,7 +24,7 @@ from django.db.models import F, Model
 from django.utils.translation import gettext as _
 from import_export.results import RowResult
 
-from .bulk import AnyOf, BulkWriter, RememberingCleaner
+from .bulk import AnyOf, BulkWriter, RememberingCleaner, stored_records
 from .collector import collect_batch
 from .pipeline import ImportFileError
 from .preview import PreviewDiff
@@ -262,6 +262,7 @@ class BatchedImport:
         self.cleaner = RememberingCleaner(model) if resource.clean_in_memory else None
         self.relations = relations_of(model)
         self.default_row = self.row_defaults(model)
+        self.stored_record = stored_records(model, self.attnames, resource.get_queryset().db)
         # Once for the whole file: a query while the writer holds the connection would wait.
         self.prepared = resource.prepare_bulk_instances()
         self.completes = resource.completes_instances()
@@ -440,7 +441,6 @@ class BatchedImport:
         a resource that completes its instances (`complete_instance`).
         """
         resource, model = self.resource, self.model
-        database = resource.get_queryset().db
         seen = resource.seen_keys
         created, updated, previewed = [], [], []
         self.parents_to_write = {}
@@ -493,7 +493,7 @@ class BatchedImport:
                 errors.setdefault(self.key_attribute, []).append(self.key_taken)
             instance = None
             if self.completes:
-                instance = self.instance(values, stored, related, database)
+                instance = self.instance(values, stored, related)
                 resource.complete_instance(instance, row, errors, row_number=number)
                 # What the row changes is what it changes once completed.
                 changed = stored is None or any(
@@ -505,7 +505,7 @@ class BatchedImport:
                 result.totals["skip"] += 1
                 continue
             if instance is None:
-                instance = self.instance(values, stored, related, database)
+                instance = self.instance(values, stored, related)
             if many:
                 instance._m2m = many
             try:
@@ -524,12 +524,12 @@ class BatchedImport:
         self.preview(previewed, result)
         return created, updated
 
-    def instance(self, values, stored, related, database):
+    def instance(self, values, stored, related):
         model = self.model
         if stored is None:
             instance = model(*values)
         else:
-            instance = model.from_db(database, self.attnames, values)
+            instance = self.stored_record(values)
             instance._stored_values = stored
         # The records the widgets read, so that checks following a key make no query.
         for relation, value in related:

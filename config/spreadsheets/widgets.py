@@ -14,7 +14,7 @@ from import_export import widgets
 
 from registry.models import normalize_for_search
 
-from .bulk import AnyOf
+from .bulk import AnyOf, stored_records
 
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
 DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y", "%d/%m/%Y")
@@ -300,6 +300,32 @@ class IdentifiedWidget(VisibleRecordsMixin, widgets.ForeignKeyWidget):
     def records(self):
         return super().records().select_related(*self.related).prefetch_related(*self.prefetched)
 
+    def warm(self):
+        """What a batch's records are built from: their columns, and the reference tables
+        `related` names, read once for the whole file."""
+        if hasattr(self, "attnames"):
+            return
+        # Nothing a row's checks read is in the timestamps, and reading them costs a third of
+        # the query.
+        self.attnames = [
+            field.attname
+            for field in self.model._meta.concrete_fields
+            if not (getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
+        ]
+        self.database = self.records().db
+        self.stored = stored_records(self.model, self.attnames, self.database)
+        self.tables = []
+        for name in self.related:
+            relation = self.model._meta.get_field(name)
+            rows = relation.related_model._default_manager.using(self.database).in_bulk()
+            self.tables.append((relation, rows))
+
+    def record(self, values):
+        record = self.stored(values)
+        for relation, rows in self.tables:
+            relation.set_cached_value(record, rows.get(record.__dict__[relation.attname]))
+        return record
+
     def attach_prefetched(self, records):
         """What `prefetched` names, for a batch's records (by key), as prefetch_related leaves
         it: each record's rows behind `.all()`, one query a field. prefetch_related filters a
@@ -351,25 +377,23 @@ class IdentifiedWidget(VisibleRecordsMixin, widgets.ForeignKeyWidget):
                     numbers[typed] = self.number(cell)
                 except ValueError:
                     continue
+        self.warm()
         found = Identified()
         # Each cell is read once: its key and its column read it again, on two threads.
         found.numbers = numbers
         if not numbers:
             return found
-        # Nothing a row's checks read is in the timestamps, and reading them costs a third of
-        # the query.
-        stamps = [
-            field.name
-            for field in self.model._meta.concrete_fields
-            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
-        ]
-        records = {
-            record.pk: record
-            for record in self.records()
+        records = {}
+        for values in (
+            self.records()
+            .select_related(None)
             .prefetch_related(None)
-            .defer(*stamps)
+            .order_by()
             .filter(AnyOf(F(self.field), list(set(numbers.values()))))
-        }
+            .values_list(*self.attnames)
+        ):
+            record = self.record(values)
+            records[record.pk] = record
         self.attach_prefetched(records)
         found.update((getattr(record, self.field), record) for record in records.values())
         return found

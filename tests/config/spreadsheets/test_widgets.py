@@ -2,10 +2,13 @@
 
 import pytest
 from django.db import connection
+from django.db.models import signals
 from django.test.utils import CaptureQueriesContext
 
 from quotas.resources import PlacementResource
-from tests.factories import PersonFactory
+from registry.models import Organization
+from registry.widgets import organization_by_bin_widget
+from tests.factories import OrganizationFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,3 +43,31 @@ def test_each_cell_of_a_batch_is_read_once_and_found_as_written():
     assert widget.clean(spaced, known=found) == person
     with pytest.raises(ValueError, match="12"):
         widget.clean("12345", known=found)
+
+
+def test_a_model_with_receivers_of_its_signals_is_made_by_from_db(monkeypatch):
+    employer = OrganizationFactory()
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    signals.post_init.connect(receiver, sender=Organization)
+    try:
+        found = organization_by_bin_widget().look_up_batch([employer.bin])
+    finally:
+        signals.post_init.disconnect(receiver, sender=Organization)
+    assert seen == [found[employer.bin]]
+
+
+def test_an_employer_is_found_with_its_kind_and_compares_as_the_stored_one():
+    employer = OrganizationFactory()
+    widget = organization_by_bin_widget()
+    found = widget.look_up_batch([employer.bin])
+    with CaptureQueriesContext(connection) as captured:
+        record = found[employer.bin]
+        assert (record, record.kind, record.name_ru) == (employer, employer.kind, employer.name_ru)
+        assert not record._state.adding
+    assert len(captured) == 0
+    # What was not read is read when asked for.
+    assert record.created_at == employer.created_at
