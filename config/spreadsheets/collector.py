@@ -12,7 +12,7 @@ tenth of an import's time for nothing. Cycles are still freed; the file's rows a
 import gc
 from contextlib import contextmanager
 
-COLLECT_AFTER = 50_000
+COLLECT_AFTER = 200_000
 
 
 @contextmanager
