@@ -6,6 +6,7 @@ killed at 30 s; the user got a bare 500 and the upload stayed in storage.
 """
 
 import datetime
+import gc
 import io
 import re
 import threading
@@ -22,6 +23,7 @@ from django.utils import timezone
 from config.imports import Progress, Reporter
 from config.models import ImportRun
 from config.roles import REGISTRY_EDITOR
+from config.spreadsheets.resources import SpreadsheetResource
 from config.spreadsheets.uploads import FOLDER
 from config.tasks import run_import
 from registry.models import Organization
@@ -122,6 +124,18 @@ def test_the_worker_previews_then_writes_once_confirmed(admin_client, superuser,
     # Run again (a worker restarted with it in its queue): nothing happens twice.
     run_import.call(run.pk)
     assert Organization.history.count() == 3
+
+
+@pytest.mark.django_db
+def test_the_worker_keeps_nothing_of_an_import_once_it_is_done(admin_client, queued, media):
+    upload(admin_client)
+    gc.disable()
+    try:
+        run_import.call(ImportRun.objects.get().pk)
+        # Nothing of the import is left for a collection that might not come.
+        assert not [each for each in gc.get_objects() if isinstance(each, SpreadsheetResource)]
+    finally:
+        gc.enable()
 
 
 @pytest.mark.django_db
