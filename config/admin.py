@@ -7,7 +7,7 @@ from axes.models import AccessAttempt
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.utils import NestedObjects, unquote
+from django.contrib.admin.utils import NestedObjects, lookup_spawns_duplicates, unquote
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection, router
@@ -31,7 +31,9 @@ from import_export.formats.base_formats import XLSX as StockXLSX
 from import_export.forms import ConfirmImportForm, ImportForm
 
 from registry.models import Region, StaffProfile, choosable_by, in_regions_of
+from registry.search import any_column_holds, fold
 
+from .choices import ForwardingAutocompleteSelect, choice_label
 from .forms import (
     ConcurrentEditFormSet,
     ConcurrentEditInlineForm,
@@ -86,6 +88,10 @@ class SheetConfirmImportForm(ConfirmImportForm):
     sheet = SheetField(widget=forms.HiddenInput())
 
 
+# The width of a picker whose choices carry a `choice_label` (select2's own option).
+CHOICE_LABEL_WIDTH = "36em"
+
+
 class RegionScopedMixin:
     """Rows and choices limited to the user's regions: for model admins and inlines alike."""
 
@@ -93,11 +99,23 @@ class RegionScopedMixin:
     # regions (a memorandum's partner elsewhere), by field name: a function of the user giving
     # the records that may be chosen. Their autocomplete still searches only the user's regions.
     cross_region_fields = {}
+    # Autocompletes whose choices depend on other fields of the form, by field name: the
+    # names of those fields, each also the lookup on the chosen model that the other field's
+    # value filters (a placement's quota among its employer's: {"quota": ["organization"]}).
+    forwarded_fields = {}
 
     def get_queryset(self, request):
         return in_regions_of(super().get_queryset(request), request.user)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        forward = self.forwarded_fields.get(db_field.name)
+        if forward and db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault(
+                "widget",
+                ForwardingAutocompleteSelect(
+                    db_field, self.admin_site, forward, using=kwargs.get("using")
+                ),
+            )
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if field is None:
             return field
@@ -106,6 +124,10 @@ class RegionScopedMixin:
             field.queryset = widened(request.user)
         else:
             field.queryset = choosable_by(field.queryset, request.user)
+        if hasattr(field.queryset.model, "choice_label"):
+            field.label_from_instance = choice_label
+            # Wide enough for the whole label: what tells two choices apart is at its end.
+            field.widget.attrs.setdefault("data-width", CHOICE_LABEL_WIDTH)
         return field
 
     def get_object(self, request, object_id, from_field=None):
@@ -201,7 +223,29 @@ class RegionFilter(admin.RelatedFieldListFilter):
         return [(region.pk, str(region)) for region in Region.objects.worked_in_by(request.user)]
 
 
-class BaseAdmin(RegionScopedMixin, ImportExportMixin, HistoryAdmin):
+class FoldedSearchMixin:
+    """Every list's search and every autocomplete find what people type: any case (SQLite's
+    LIKE folds only ASCII), Kazakh letters or their Russian look-alikes, words in any order.
+
+    A model whose queryset has `search(term)` is searched by it (its stored, indexed column);
+    any other by its `search_fields`, each word in one of them, folded in the database.
+    """
+
+    def get_search_results(self, request, queryset, search_term):
+        search = getattr(queryset, "search", None)
+        if search is not None:
+            return search(search_term), False
+        words = fold(search_term).split()
+        fields = [field.lstrip("^=@") for field in self.get_search_fields(request)]
+        if not words or not fields:
+            return queryset, False
+        for word in words:
+            queryset = queryset.filter(any_column_holds(fields, word))
+        spans = any(lookup_spawns_duplicates(self.opts, field) for field in fields)
+        return queryset, spans
+
+
+class BaseAdmin(FoldedSearchMixin, RegionScopedMixin, ImportExportMixin, HistoryAdmin):
     """What every admin page of the product shares: regions, history, spreadsheets, bounds."""
 
     formats = FORMATS

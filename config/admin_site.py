@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import choosable_by
 
+from .choices import choice_label
 from .dashboard import Dashboard
 from .reports import available_to, reports_index
 
@@ -26,7 +27,18 @@ class ChoicesAutocompleteJsonView(AutocompleteJsonView):
             field = source_admin.formfield_for_foreignkey(self.source_field, self.request)
         if field is None:
             return queryset
-        return queryset.filter(pk__in=field.queryset.values("pk"))
+        queryset = queryset.filter(pk__in=field.queryset.values("pk"))
+        # The values of the form's other fields the choices depend on (a placement's employer
+        # for its quota), sent by the widget as the source admin's `forwarded_fields` says.
+        for name in getattr(source_admin, "forwarded_fields", {}).get(self.source_field.name, ()):
+            value = self.request.GET.get(name, "")
+            if value.isdigit():
+                queryset = queryset.filter(**{name: value})
+        return queryset
+
+    def serialize_result(self, obj, to_field_name):
+        # Labelled as the form's own choices are: enough to tell two records apart.
+        return {"id": str(getattr(obj, to_field_name)), "text": choice_label(obj)}
 
 
 class JumysAdminSite(admin.AdminSite):

@@ -5,7 +5,7 @@ from config.admin import BaseAdmin, RegionFilter
 from registry.models import Organization
 
 from . import resources
-from .forms import QuotaConfirmImportForm, QuotaFileFields, QuotaImportForm
+from .forms import PersonForm, QuotaConfirmImportForm, QuotaFileFields, QuotaImportForm
 from .models import (
     EmploymentMeasure,
     Person,
@@ -95,8 +95,16 @@ class QuotaAdmin(BaseAdmin):
         (_("Compliance over the year"), {"fields": ["year_by_month"]}),
     ]
 
+    def lookup_allowed(self, lookup, value, request=None):
+        # A district's bar on the front page opens its quotas: a filter with no list of its own.
+        return lookup == "organization__district__id__exact" or super().lookup_allowed(
+            lookup, value, request
+        )
+
     def get_queryset(self, request):
-        return super().get_queryset(request).with_compliance()
+        # The employer and category are read for each quota's label in an autocomplete.
+        queryset = super().get_queryset(request).with_compliance()
+        return queryset.select_related("organization", "category")
 
     def get_import_resource_kwargs(self, request, *args, **kwargs):
         form = kwargs.get("form")
@@ -167,8 +175,10 @@ class PersonAdmin(PersonalDataAdminMixin, BaseAdmin):
     list_filter = [("region", RegionFilter), "sex", "social_categories"]
     search_fields = ["full_name"]
     search_help_text = _("IIN or part of the name.")
+    form = PersonForm
     autocomplete_fields = ["region", "district"]
     filter_horizontal = ["social_categories"]
+    readonly_fields = ["birth_date", "sex"]
     fields = [
         "iin",
         "full_name",
@@ -182,6 +192,13 @@ class PersonAdmin(PersonalDataAdminMixin, BaseAdmin):
         "phone",
         "email",
     ]
+
+    def get_fields(self, request, obj=None):
+        # Read from the IIN once it is saved: a new person's form does not ask for them.
+        fields = super().get_fields(request, obj)
+        if obj is None:
+            return [name for name in fields if name not in {"birth_date", "sex"}]
+        return fields
 
 
 @admin.register(SpecialWorkplace)
@@ -199,8 +216,9 @@ class SpecialWorkplaceAdmin(BaseAdmin):
     ]
     list_select_related = ["organization"]
     list_filter = ["impairment", "disability_group", "funding"]
-    search_fields = ["position", "organization__bin"]
+    search_fields = ["position", "organization__search_text"]
     autocomplete_fields = ["organization", "quota"]
+    forwarded_fields = {"quota": ["organization"]}
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_occupancy()
@@ -227,8 +245,10 @@ class PlacementAdmin(PersonalDataExportMixin, BaseAdmin):
         "referral",
         ("organization__region", RegionFilter),
     ]
-    search_fields = ["person__full_name", "organization__bin", "position"]
+    search_fields = ["person__full_name", "organization__search_text", "position"]
     autocomplete_fields = ["person", "organization", "quota", "special_workplace"]
+    # The quota and the special workplace are offered among the chosen employer's.
+    forwarded_fields = {"quota": ["organization"], "special_workplace": ["organization"]}
     date_hierarchy = None
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.admin import LimitedImportForm, SheetConfirmImportForm
+from config.forms import ConcurrentEditForm
 from registry.models import Region
 
 from .models import QuotaCategory
@@ -85,3 +86,14 @@ class QuotaConfirmImportForm(QuotaFileFields, SheetConfirmImportForm):
         super().__init__(*args, **kwargs)
         for name in QuotaFileFields.FIELDS:
             self.fields[name].widget = forms.HiddenInput()
+
+
+class PersonForm(ConcurrentEditForm):
+    """A person's form: birth date and sex are not asked for, they are read from the IIN."""
+
+    def clean(self):
+        data = super().clean()
+        # Read again from the IIN as the form leaves it (the model fills them when empty),
+        # so a corrected IIN brings its own birth date and sex.
+        self.instance.birth_date, self.instance.sex = None, ""
+        return data

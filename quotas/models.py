@@ -26,10 +26,11 @@ from registry.models import (
     RegionalQuerySet,
     history,
     large_table_history,
-    normalize_for_search,
 )
+from registry.search import every_word_in, fold, search_words
 from registry.validators import IdentifierConstraint
 
+from .personal_data import mask_iin
 from .validators import FEMALE, MALE, iin_birth_date_and_sex, validate_iin
 
 PERCENT = {"max_digits": 5, "decimal_places": 2}
@@ -406,6 +407,16 @@ class Quota(models.Model):
             kwargs["update_fields"] = {*update_fields, "computed_places"}
         super().save(*args, **kwargs)
 
+    @property
+    def choice_label(self):
+        """The employer's BIN beside its name: quotas of two employers of one name differ."""
+        return _("%(employer)s, BIN %(bin)s: %(category)s, %(year)s") % {
+            "employer": self.organization.display_name,
+            "bin": self.organization.bin,
+            "category": self.category,
+            "year": self.year,
+        }
+
     def refresh_derived_fields(self):
         """Fill the columns derived from others; bulk paths call this since they skip save()."""
         self.refresh_computed_places()
@@ -532,7 +543,8 @@ class PersonQuerySet(RegionalQuerySet):
             if not digits.isdigit() or (not iin_prefix and len(digits) != IIN_LENGTH):
                 return self.none()
             return self.filter(iin__startswith=digits)
-        return self.filter(search_text__contains=normalize_for_search(term))
+        words = search_words(term)
+        return self.filter(every_word_in("search_text", words)) if words else self
 
 
 class Person(models.Model):
@@ -548,10 +560,18 @@ class Person(models.Model):
         error_messages={"unique": _("A person with this IIN is already registered.")},
     )
     full_name = models.CharField(_("full name"), max_length=255)
-    birth_date = models.DateField(_("birth date"))
-    sex = models.CharField(_("sex"), max_length=8, choices=Sex)
+    # Read from the IIN, which holds both: never asked for (`fill_from_iin`).
+    birth_date = models.DateField(_("birth date"), help_text=_("Read from the IIN."))
+    sex = models.CharField(_("sex"), max_length=8, choices=Sex, help_text=_("Read from the IIN."))
     disability_group = models.CharField(
-        _("disability group"), max_length=8, choices=DisabilityGroup, blank=True
+        _("disability group"),
+        max_length=8,
+        choices=DisabilityGroup,
+        blank=True,
+        help_text=_(
+            "A group puts the person in the disability category for quotas: it need not be "
+            "ticked among the social categories."
+        ),
     )
     impairment = models.CharField(
         _("kind of impairment"), max_length=16, choices=Impairment, blank=True
@@ -598,9 +618,25 @@ class Person(models.Model):
         self.refresh_derived_fields()
         super().save(*args, **kwargs)
 
+    @property
+    def choice_label(self):
+        """The birth year and the IIN's last digits beside the name: five «Ахметов Ерлан» are
+        told apart without showing an IIN (its masked form shows as much)."""
+        return _("%(name)s, born %(year)s, IIN …%(tail)s") % {
+            "name": self.full_name,
+            "year": self.birth_date.year if self.birth_date else "—",
+            "tail": mask_iin(self.iin)[-2:],
+        }
+
     def refresh_derived_fields(self):
         """Fill the columns derived from others; bulk paths call this since they skip save()."""
-        self.search_text = normalize_for_search(f"{self.full_name} {self.iin}")
+        self.fill_from_iin()
+        self.search_text = fold(f"{self.full_name} {self.iin}")
+
+    def clean_fields(self, exclude=None):
+        # Before the fields are checked: birth date and sex are not asked for.
+        self.fill_from_iin()
+        super().clean_fields(exclude)
 
     def clean(self):
         super().clean()
@@ -627,6 +663,10 @@ class Person(models.Model):
             self.sex = self.sex or sex
 
     def belongs_to(self, social_category):
+        """Whether the person is in a social category: a disability group puts a person in the
+        disability category whether or not it is ticked."""
+        if social_category.code == DISABILITY and self.disability_group:
+            return True
         # Through all(): categories read with the person (an import's batch) cost no query.
         return any(each.pk == social_category.pk for each in self.social_categories.all())
 

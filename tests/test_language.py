@@ -17,12 +17,16 @@ import openpyxl
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import User
+from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import strip_tags
 
 from config.spreadsheets.formats import FORMATS
-from registry.models import SizeClass
+from registry.models import Organization, SizeClass
+from tests.factories import OrganizationFactory
+from tests.pages import resubmitted
 from tests.test_access import region_records
 
 pytestmark = pytest.mark.django_db
@@ -299,3 +303,36 @@ def test_every_export_reads_in_the_language_chosen(reader, format_index):
         if problems:
             found[model._meta.label] = sorted(problems)
     assert not found, "\n".join(f"{label}: {words}" for label, words in found.items())
+
+
+SAVED = {
+    "ru": "Изменения сохранены: {name} {obj}.",
+    "kk": "Өзгерістер сақталды: {name} {obj}.",
+}
+
+
+def test_a_saved_record_is_announced_without_a_gender_or_doubled_quotes(reader):
+    """Django's «Организация “ТОО «…»“ был успешно изменен» agreed with no noun and quoted a
+    name that brings its own quotes."""
+    organization = OrganizationFactory()
+    url = reverse("admin:registry_organization_change", args=[organization.pk])
+    response = reader.post(url, resubmitted(reader.get(url)))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    with translation.override(reader.language):
+        expected = SAVED[reader.language].format(
+            name=Organization._meta.verbose_name, obj=Organization.objects.get(pk=organization.pk)
+        )
+    shown = [strip_tags(str(message)) for message in get_messages(response.wsgi_request)]
+    assert shown == [expected]
+
+
+def test_the_delete_button_is_an_action_and_an_import_row_a_noun(reader):
+    """The import preview's "Delete" (a row the file would remove) had overridden Django's
+    button: the red button read «Удаление»."""
+    organization = Organization.objects.first()
+    page = reader.get(reverse("admin:registry_organization_change", args=[organization.pk]))
+    with translation.override(reader.language):
+        button = translation.gettext("Delete")
+        row = translation.pgettext("import row", "Delete")
+    assert f'class="deletelink">{button}</a>' in page.content.decode()
+    assert (button, row) == {"ru": ("Удалить", "Удаление"), "kk": ("Жою", "Жою")}[reader.language]

@@ -154,7 +154,7 @@ def test_placement_on_a_quota_of_another_employer_is_refused():
 
 def test_placement_on_a_quota_of_a_category_the_person_is_not_in_is_refused():
     quota = QuotaFactory()
-    outsider = PersonFactory(social_categories=["neet"])
+    outsider = PersonFactory(social_categories=["neet"], disability_group="", impairment="")
     with pytest.raises(ValidationError) as error:
         PlacementFactory(quota=quota, organization=quota.organization, person=outsider)
     assert "quota" in error.value.message_dict

@@ -243,7 +243,8 @@ def placed():
     """A person placed at an employer with a quota, and a second person not yet placed."""
     quota = QuotaFactory()
     person = PersonFactory()
-    other = PersonFactory(social_categories=["neet"])
+    # No disability group either: a group alone puts a person in the disability category.
+    other = PersonFactory(social_categories=["neet"], disability_group="", impairment="")
     from tests.factories import PlacementFactory
 
     PlacementFactory(person=person, organization=quota.organization, quota=quota)

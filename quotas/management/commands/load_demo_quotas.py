@@ -24,7 +24,7 @@ from quotas.models import (
     SocialCategory,
     SpecialWorkplace,
 )
-from registry.models import District, Organization, Region, normalize_for_search
+from registry.models import District, Organization, Region
 from registry.validators import complete_identifier
 
 SEED = 2026
@@ -178,7 +178,7 @@ class Command(BaseCommand):
             region=region,
             district=self.rng.choice(districts) if districts else None,
         )
-        person.search_text = normalize_for_search(f"{person.full_name} {iin}")
+        person.refresh_derived_fields()
         person.demo_categories = categories
         return person
 
