@@ -1,7 +1,9 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class MemorandaConfig(AppConfig):
     name = "memoranda"
-    verbose_name = _("memoranda")
+    # Its own entry: the app's name heads a block and a breadcrumb, capitalised as the other
+    # apps' are, while the model's plural stays lower case inside sentences.
+    verbose_name = pgettext_lazy("app", "Memoranda")
