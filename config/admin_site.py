@@ -82,13 +82,21 @@ class JumysAdminSite(admin.AdminSite):
         apps["auth"]["models"] += apps.pop("axes")["models"]
         return apps
 
+    # The registries people work in first, then imports, users and the sign-in log.
+    APP_ORDER = ["registry", "memoranda", "quotas", "config", "auth", "axes"]
+
+    def get_app_list(self, request, app_label=None):
+        order = {label: index for index, label in enumerate(self.APP_ORDER)}
+        apps = super().get_app_list(request, app_label)
+        return sorted(apps, key=lambda app: order.get(app["app_label"], len(order)))
+
     def autocomplete_view(self, request):
         return ChoicesAutocompleteJsonView.as_view(admin_site=self)(request)
 
     def index(self, request, extra_context=None):
         user = request.user
         context = {
-            "dashboard": Dashboard(user, request.GET.get("region")),
+            "dashboard": Dashboard(user, request.GET.get("region"), request.GET.get("year")),
             "shows_quotas": user.has_perm("quotas.view_quota"),
             "shows_placements": user.has_perm("quotas.view_placement"),
             "shows_memoranda": user.has_perm("memoranda.view_memorandum"),

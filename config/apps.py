@@ -18,10 +18,11 @@ class ConfigConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_migrate
 
-        from .middleware import mark_session_seen
+        from .middleware import language_at_sign_in, mark_session_seen
         from .roles import keep_roles_in_step
 
         user_logged_in.connect(mark_session_seen, dispatch_uid="jumys-session-seen")
+        user_logged_in.connect(language_at_sign_in, dispatch_uid="jumys-language-at-sign-in")
         # After every migrate, so models added later join the roles without a new migration;
         # auth's signal comes once per migrate whichever apps it changed.
         post_migrate.connect(keep_roles_in_step, sender=self.apps.get_app_config("auth"))

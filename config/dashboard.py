@@ -2,9 +2,11 @@
 
 import datetime
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
+from django.urls import reverse
 from django.utils import timezone
 
 from memoranda.models import Commitment, Memorandum
@@ -14,12 +16,19 @@ from registry.models import District, Organization, Region, in_regions_of
 LIST_LENGTH = 10
 
 
+def today():
+    return timezone.localdate()
+
+
 @dataclass
 class Bar:
     label: str
     places: int
     filled: int
+    # The region's or district's id: what a bar is chosen and drilled into by.
     url: str = ""
+    # The quota list filtered to the bar's region or district and year.
+    changelist: str = ""
 
     @property
     def percent(self):
@@ -41,12 +50,16 @@ def month_starts(today, count=12):
 
 
 class Dashboard:
-    def __init__(self, user, region_id=None, today=None):
-        self.today = today or timezone.localdate()
+    def __init__(self, user, region_id=None, year=None, on=None):
+        self.today = on or today()
         self.user = user
-        self.year = self.today.year
+        self.years = self.quota_years()
+        self.year = (
+            int(year) if str(year).isdigit() and int(year) in self.years else self.today.year
+        )
         quotas = in_regions_of(Quota.objects.filter(year=self.year), user).with_compliance(
-            self.today
+            # A past year's quotas as they stood at its end, not as of today.
+            min(self.today, datetime.date(self.year, 12, 31))
         )
         self.by_region = self.fulfilment(quotas, "organization__region")
         self.region = self.pick_region(region_id)
@@ -68,11 +81,12 @@ class Dashboard:
             .expiring_within(90, self.today)
             .order_by("valid_until")[:LIST_LENGTH]
         )
+        # The most recently due first: what can still be caught up on.
         self.overdue = list(
             in_regions_of(Commitment.objects.all(), user)
-            .overdue(self.today)
+            .overdue_to_act_on(self.today)
             .select_related("memorandum", "responsible")
-            .order_by("due_on")[:LIST_LENGTH]
+            .order_by("-due_on", "pk")[:LIST_LENGTH]
         )
         self.counts = {
             "organizations": in_regions_of(Organization.objects.all(), user).count(),
@@ -84,6 +98,17 @@ class Dashboard:
             .count(),
         }
 
+    def quota_years(self):
+        """The years with quotas the user may see, and the current one, newest first."""
+        years = in_regions_of(Quota.objects.all(), self.user).order_by().values_list("year")
+        return sorted({self.today.year, *(year for (year,) in years.distinct())}, reverse=True)
+
+    def quota_list(self, path, key):
+        filters = {f"organization__{path}__id__exact": key, "year": self.year}
+        if path == "district" and self.region:
+            filters["organization__region__id__exact"] = self.region.pk
+        return f"{reverse('admin:quotas_quota_changelist')}?{urlencode(filters)}"
+
     def fulfilment(self, quotas, path):
         rows = (
             quotas.order_by()
@@ -93,8 +118,16 @@ class Dashboard:
         )
         model = Region if path.endswith("region") else District
         names = {obj.pk: obj.name for obj in model.objects.filter(pk__in=[r[0] for r in rows])}
+        level = path.rpartition("__")[2]
         bars = [
-            Bar(names.get(key, "—"), places or 0, filled or 0, key) for key, places, filled in rows
+            Bar(
+                names.get(key, "—"),
+                places or 0,
+                filled or 0,
+                key,
+                self.quota_list(level, key) if key else "",
+            )
+            for key, places, filled in rows
         ]
         return sorted(bars, key=lambda bar: (bar.percent is None, bar.percent or 0))
 

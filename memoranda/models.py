@@ -434,6 +434,16 @@ class CommitmentQuerySet(RegionalQuerySet):
     def overdue(self, on=None):
         return self.with_progress(on).filter(status=CommitmentStatus.OVERDUE)
 
+    def overdue_to_act_on(self, on=None, recent_days=90):
+        """Overdue commitments someone can still act on: of a memorandum still in force, or
+        fallen due within the last `recent_days` (a report may yet be filed). A commitment of a
+        memorandum that ran out years ago is history, not work."""
+        on = on or today()
+        in_force = Memorandum.objects.in_force(on).values("pk")
+        return self.overdue(on).filter(
+            Q(memorandum__in=in_force) | Q(due_on__gte=on - datetime.timedelta(days=recent_days))
+        )
+
 
 class Commitment(models.Model):
     """What one party undertook in a memorandum, with a measurable target and a due date."""

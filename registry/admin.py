@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from config.admin import BaseAdmin, ConcurrentEditInlineMixin, RegionFilter
+from config.employer import EmployerPicture
+from config.history import ChangeReasonForm
 from config.language import TranslatedPermissionsMixin, WithoutLinkRowsMixin
 
 from . import resources
@@ -15,6 +17,7 @@ from .models import (
     Organization,
     OrganizationKind,
     Region,
+    SizeClass,
     StaffProfile,
 )
 
@@ -79,8 +82,33 @@ class DistrictOfRegionFilter(admin.SimpleListFilter):
         return queryset
 
 
+class OrganizationForm(ChangeReasonForm):
+    def clean(self):
+        cleaned = super().clean()
+        chosen, headcount = cleaned.get("size_class"), cleaned.get("headcount")
+        if (
+            "size_class" in self.changed_data
+            and chosen
+            and headcount is not None
+            and not cleaned.get("size_class_by_hand")
+        ):
+            derived = SizeClass.by_headcount(headcount)
+            if chosen != derived:
+                # Saving would put the headcount's size back without a word.
+                self.add_error(
+                    "size_class",
+                    _(
+                        "The list headcount gives the size «%(size)s». To keep another size, "
+                        "tick «size set by hand»."
+                    )
+                    % {"size": derived.label},
+                )
+        return cleaned
+
+
 @admin.register(Organization)
 class OrganizationAdmin(BaseAdmin):
+    form = OrganizationForm
     resource_classes = [resources.OrganizationResource]
     list_display = [
         "bin",
@@ -117,7 +145,16 @@ class OrganizationAdmin(BaseAdmin):
         (_("Location"), {"fields": ["region", "district", "settlement", "address"]}),
         (
             _("Activity and size"),
-            {"fields": ["oked", "oked_section", "size_class", "headcount", "headcount_date"]},
+            {
+                "fields": [
+                    "oked",
+                    "oked_section",
+                    "headcount",
+                    "headcount_date",
+                    "size_class",
+                    "size_class_by_hand",
+                ]
+            },
         ),
         (_("Contacts"), {"fields": ["contact_person", "phone", "email"]}),
         (_("Status"), {"fields": ["status", "liquidated_on", "notes"]}),
@@ -137,6 +174,15 @@ class OrganizationAdmin(BaseAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         return queryset.search(search_term), False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        organization = self.get_object(request, object_id)
+        if organization is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "picture": EmployerPicture(organization, request.user),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class StaffProfileInline(ConcurrentEditInlineMixin, admin.StackedInline):

@@ -361,6 +361,14 @@ class Organization(models.Model):
         verbose_name=_("industry (OKED section)"),
     )
     size_class = models.CharField(_("size"), max_length=16, choices=SizeClass, blank=True)
+    size_class_by_hand = models.BooleanField(
+        _("size set by hand"),
+        default=False,
+        help_text=_(
+            "Keep the size as chosen (income can put an enterprise in a larger class); "
+            "otherwise it follows the list headcount."
+        ),
+    )
     headcount = models.PositiveIntegerField(_("list headcount"), null=True, blank=True)
     headcount_date = models.DateField(_("headcount as of"), null=True, blank=True)
     contact_person = models.CharField(_("contact person"), max_length=255, blank=True)
@@ -413,7 +421,12 @@ class Organization(models.Model):
         self.refresh_derived_fields()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "search_text", "oked_section"}
+            kwargs["update_fields"] = {
+                *update_fields,
+                "search_text",
+                "oked_section",
+                "size_class",
+            }
         super().save(*args, **kwargs)
 
     def clean(self):
@@ -443,6 +456,27 @@ class Organization(models.Model):
             " ".join([self.bin, self.name_ru, self.name_kk, self.short_name])
         )
         self.oked_section = OkedSection.objects.for_oked(self.oked, self.known_sections())
+        if not self.size_class_by_hand and self.headcount is not None:
+            self.size_class = SizeClass.by_headcount(self.headcount)
+
+    @property
+    def size_class_by_headcount(self):
+        """The size class the list headcount gives, or "" without a headcount."""
+        return "" if self.headcount is None else SizeClass.by_headcount(self.headcount)
+
+    def keep_stated_size_class(self):
+        """A size a file states that the headcount does not give was stated on purpose (income
+        puts the enterprise in another class): kept as set by hand, and so not overwritten."""
+        derived = self.size_class_by_headcount
+        if self.size_class and derived and self.size_class != derived:
+            self.size_class_by_hand = True
+
+    @property
+    def size_class_disagrees(self):
+        """A size kept by hand that the headcount does not give: worth a second look, since
+        quotas and reports read the size and the headcount alike."""
+        derived = self.size_class_by_headcount
+        return bool(derived and self.size_class and self.size_class != derived)
 
     def known_sections(self):
         """OKED sections a bulk import loaded once for all its rows, or None to query."""
@@ -482,7 +516,7 @@ class StaffProfile(models.Model):
         max_length=8,
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
-        help_text=_("The language of e-mails the system sends to this person."),
+        help_text=_("The language of the pages and of the e-mails this person gets."),
     )
     # The executor block of every report a staff member downloads names them by these.
     position = models.CharField(_("position"), max_length=255, blank=True)
@@ -501,6 +535,20 @@ class StaffProfile(models.Model):
     def language_of(user):
         profile = getattr(user, "staff_profile", None) if user else None
         return profile.language if profile else settings.LANGUAGE_CODE
+
+    @classmethod
+    def choose_language(cls, user, language):
+        """Keeps a language the user chose in the interface as their setting, giving a user
+        without a profile one (which grants no region: that is still given on the user's page).
+        """
+        if language not in dict(settings.LANGUAGES):
+            return
+        profile = getattr(user, "staff_profile", None) or cls(user=user)
+        if profile.language != language or profile.pk is None:
+            profile.language = language
+            profile._history_user = user
+            profile.save()
+            user.staff_profile = profile
 
     @staticmethod
     def region_ids_of(user):

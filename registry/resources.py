@@ -134,6 +134,11 @@ class OrganizationResource(SpreadsheetResource):
     def prepare_bulk_instances(self):
         return {"_oked_sections": OkedSection.objects.by_division()}
 
+    def complete_instance(self, instance, row, errors, **kwargs):
+        size = self.fields["size_class"].column_name
+        if size in row and not widgets.is_blank(row[size]):
+            instance.keep_stated_size_class()
+
     def before_import_row(self, row, **kwargs):
         # A status column left empty means the organization is active, as in the form.
         status = self.fields["status"].column_name

@@ -29,8 +29,10 @@ def reference_data():
 
 
 def logged_in(user):
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = Client()
     client.force_login(user)
+    # The messages are read in English: the language the user chose, kept on their profile.
+    client.post(reverse("set_language"), {"language": "en", "next": "/admin/"})
     return client
 
 
@@ -121,7 +123,7 @@ def test_the_second_of_two_saves_from_forms_opened_at_the_same_version_is_refuse
 
 @pytest.mark.django_db
 def test_the_message_shows_values_as_the_form_does_in_the_users_language(make_staff):
-    organization = OrganizationFactory(size_class="large")
+    organization = OrganizationFactory(size_class="large", size_class_by_hand=True)
     first, second = (
         logged_in(make_staff(name, EDITOR, regions=["350000000"])) for name in ("Айгуль", "b")
     )
@@ -129,7 +131,8 @@ def test_the_message_shows_values_as_the_form_does_in_the_users_language(make_st
     ngo = OrganizationKind.objects.get(code="ngo")
     opened = resubmitted(second.get(change), notes="моя правка")
     first.post(change, resubmitted(first.get(change), size_class="medium", kind=ngo.pk))
-    response = second.post(change, opened, HTTP_ACCEPT_LANGUAGE="ru")
+    second.post(reverse("set_language"), {"language": "ru", "next": change})
+    response = second.post(change, opened)
     errors = str(response.context["adminform"].form.non_field_errors())
     assert "Пока вы редактировали запись, её сохранил(а) Айгуль" in errors
     # Choices by their label and related records by name, as the form shows them.

@@ -60,14 +60,15 @@ def test_each_date_in_the_history_leads_to_its_version(admin_client):
 
 
 def test_a_version_shows_what_restoring_it_changes_and_restores_it_as_a_restore(admin_client):
-    organization = OrganizationFactory(headcount=100, notes="")
+    # Both headcounts of a medium enterprise: the size, derived from them, stays.
+    organization = OrganizationFactory(headcount=110, notes="")
     earliest = organization.history.get()
-    organization.headcount = 300
+    organization.headcount = 240
     organization.notes = "уточнено"
     organization.save()
     page = admin_client.get(version_url(earliest), HTTP_ACCEPT_LANGUAGE="ru")
     changed = {row["label"]: (row["now"], row["then"]) for row in page.context["changed_rows"]}
-    assert changed == {"Списочная численность": ("300", "100"), "Примечания": ("уточнено", "—")}
+    assert changed == {"Списочная численность": ("240", "110"), "Примечания": ("уточнено", "—")}
     content = page.content.decode()
     assert 'name="headcount"' not in content and "Восстановить эту версию" in content
 
@@ -78,7 +79,7 @@ def test_a_version_shows_what_restoring_it_changes_and_restores_it_as_a_restore(
     )
     assert response.status_code == 302
     organization.refresh_from_db()
-    assert (organization.headcount, organization.notes) == (100, "")
+    assert (organization.headcount, organization.notes) == (110, "")
     restore = organization.history.first()
     date = earliest.history_date.astimezone().strftime("%d.%m.%Y")
     assert restore.history_change_reason.startswith(f"Восстановлено из версии от {date} ")

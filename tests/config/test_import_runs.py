@@ -242,8 +242,9 @@ def test_progress_is_seen_from_another_connection_while_the_import_transaction_i
     reference_data, make_staff, queued, monkeypatch
 ):
     owner = make_staff("owner", groups=[REGISTRY_EDITOR], national=True)
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = Client()
     client.force_login(owner)
+    client.post(reverse("set_language"), {"language": "en", "next": "/admin/"})
     upload(client)
     run = ImportRun.objects.get()
     run_import.call(run.pk)

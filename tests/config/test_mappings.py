@@ -89,7 +89,8 @@ def editor(client, make_staff):
 
 
 def upload(client, data, kind="xlsx", url=IMPORT_URL, language="ru", **fields):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    # As a user chooses it: kept on their profile, which every page then speaks.
+    client.post(reverse("set_language"), {"language": language, "next": IMPORT_URL})
     stream = io.BytesIO(data)
     stream.name = f"register.{kind}"
     return client.post(
@@ -458,7 +459,8 @@ def test_the_upload_form_offers_every_format_the_import_reads(client, editor):
 @pytest.mark.parametrize("language", ["ru", "kk"])
 def test_the_upload_forms_labels_start_with_a_capital(client, editor, language):
     # Regression: the sheet's label read «лист:» under «Файл для импорта:».
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    # As a user chooses it: kept on their profile, which every page then speaks.
+    client.post(reverse("set_language"), {"language": language, "next": IMPORT_URL})
     form = client.get(IMPORT_URL).context["form"]
     labels = [str(field.label) for field in form.visible_fields()]
     assert [label for label in labels if not label[0].isupper()] == []

@@ -124,4 +124,8 @@ def test_every_change_is_kept_in_history():
     organization.save()
     latest, first = organization.history.all()[:2]
     delta = latest.diff_against(first)
-    assert [(c.field, c.old, c.new) for c in delta.changes] == [("headcount", 100, 150)]
+    # The size follows the headcount, and its change is kept too.
+    assert [(c.field, c.old, c.new) for c in delta.changes] == [
+        ("headcount", 100, 150),
+        ("size_class", "small", "medium"),
+    ]

@@ -245,6 +245,7 @@ class Command(BaseCommand):
                     "oked": f"{division:02d}.10",
                     "oked_section_id": section_id,
                     "size_class": SizeClass.by_headcount(headcount),
+                    "size_class_by_hand": False,
                     "headcount": headcount,
                     "headcount_date": datetime.date(2026, 1, 1),
                     "contact_person": "",

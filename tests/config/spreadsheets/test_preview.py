@@ -52,7 +52,7 @@ def test_the_preview_shows_choices_in_its_readers_language(batched):
 
 
 def test_files_keep_russian_choices_whatever_the_exporting_users_language():
-    OrganizationFactory(status=Organization.Status.ACTIVE, size_class=Organization.SizeClass.SMALL)
+    OrganizationFactory(status=Organization.Status.ACTIVE, headcount=40)
     with translation.override("kk"):
         dataset = OrganizationResource().export()
     row = dict(zip(dataset.headers, dataset[0], strict=True))
