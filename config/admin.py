@@ -37,6 +37,7 @@ from .choices import ForwardingAutocompleteSelect, choice_label
 from .forms import (
     ConcurrentEditFormSet,
     ConcurrentEditInlineForm,
+    stored_fields_only,
     with_version_field,
 )
 from .history import ChangeReasonForm, HistoryAdmin
@@ -298,7 +299,10 @@ class BaseAdmin(FoldedSearchMixin, RegionScopedMixin, ImportExportMixin, History
         )
 
     def get_fieldsets(self, request, obj=None):
-        return with_version_field(super().get_fieldsets(request, obj))
+        fieldsets = with_version_field(super().get_fieldsets(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            return stored_fields_only(fieldsets, self)
+        return fieldsets
 
     def changelist_view(self, request, extra_context=None):
         links = [(title, reverse(f"admin:{name}")) for title, name in self.report_links]
@@ -542,7 +546,10 @@ class ConcurrentEditInlineMixin:
     formset = ConcurrentEditFormSet
 
     def get_fieldsets(self, request, obj=None):
-        return with_version_field(super().get_fieldsets(request, obj))
+        fieldsets = with_version_field(super().get_fieldsets(request, obj))
+        if not (self.has_change_permission(request, obj) or self.has_add_permission(request, obj)):
+            return stored_fields_only(fieldsets, self)
+        return fieldsets
 
 
 @admin.register(ColumnMapping)

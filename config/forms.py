@@ -11,7 +11,7 @@ before anything is read.
 
 from django import forms
 from django.contrib.admin.utils import flatten_fieldsets
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import CASCADE, Max
 from django.forms.models import BaseInlineFormSet
 from django.utils import formats, timezone
@@ -52,6 +52,35 @@ def with_version_field(fieldsets):
     if VERSION_FIELD in flatten_fieldsets(fieldsets):
         return fieldsets
     return [*fieldsets, (None, {"fields": [VERSION_FIELD], "classes": ["hidden"]})]
+
+
+def stored_fields_only(fieldsets, model_admin):
+    """Fieldsets without the fields a form adds (the version, an inline row's new value): a page
+    the user may only look at shows stored values, and such a field would show its attribute
+    name ("Edit version") and "None"."""
+
+    def stored(name):
+        if not isinstance(name, str):
+            return True
+        try:
+            model_admin.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return hasattr(model_admin, name) or hasattr(model_admin.model, name)
+        return True
+
+    kept = []
+    for title, options in fieldsets:
+        fields = []
+        for field in options.get("fields", ()):
+            if isinstance(field, list | tuple):
+                row = [name for name in field if stored(name)]
+                if row:
+                    fields.append(type(field)(row))
+            elif stored(field):
+                fields.append(field)
+        if fields:
+            kept.append((title, {**options, "fields": fields}))
+    return kept
 
 
 def shown(field, value):

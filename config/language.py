@@ -5,10 +5,12 @@ Each piece takes the reader's language at the moment it is shown, and names that
 inflection in Russian or Kazakh ("Организации: добавление"), since our nouns are nominative.
 """
 
-from django.contrib.auth.models import Permission
+from django.contrib import admin
+from django.contrib.auth.models import Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import formats, timezone
+from django.utils.html import format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext, pgettext_lazy
 from import_export.forms import SelectableFieldsExportForm
@@ -91,6 +93,31 @@ class TranslatedPermissionsMixin:
             ).select_related("content_type")
             field.label_from_instance = permission_label
         return field
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # A page the user may only look at lists the permissions as Django prints them, by
+        # their English names: these fields show them by permission_label instead.
+        shown = {"permissions": "permission_list", "user_permissions": "user_permission_list"}
+        return [
+            (title, {**options, "fields": [shown.get(name, name) for name in options["fields"]]})
+            for title, options in fieldsets
+        ]
+
+    @admin.display(description=Group._meta.get_field("permissions").verbose_name)
+    def permission_list(self, obj):
+        return labelled_permissions(obj.permissions)
+
+    @admin.display(description=User._meta.get_field("user_permissions").verbose_name)
+    def user_permission_list(self, obj):
+        return labelled_permissions(obj.user_permissions)
+
+
+def labelled_permissions(permissions):
+    labels = sorted(permission_label(p) for p in permissions.select_related("content_type"))
+    return format_html_join("", "<div>{}</div>", ((label,) for label in labels)) or "—"
 
 
 class ReadableHistoryHelper(HistoricalRecordContextHelper):
