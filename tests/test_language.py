@@ -424,3 +424,10 @@ def test_the_delete_button_is_an_action_and_an_import_row_a_noun(reader):
         row = translation.pgettext("import row", "Delete")
     assert f'class="deletelink">{button}</a>' in page.content.decode()
     assert (button, row) == {"ru": ("Удалить", "Удаление"), "kk": ("Жою", "Жою")}[reader.language]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_login_page_reads_in_the_language_chosen(client, language):
+    client.post(reverse("set_language"), {"language": language, "next": "/admin/login/"})
+    text = Text.of(client.get(reverse("admin:login")).content.decode())
+    assert not latin_words(text)
