@@ -5,6 +5,7 @@ Each piece takes the reader's language at the moment it is shown, and names that
 inflection in Russian or Kazakh ("Организации: добавление"), since our nouns are nominative.
 """
 
+from django.apps import apps as django_apps
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
@@ -13,6 +14,7 @@ from django.utils import formats, timezone
 from django.utils.html import format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext, pgettext_lazy
+from django_tasks_db.models import DBTaskResult
 from import_export.forms import SelectableFieldsExportForm
 from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -78,17 +80,22 @@ def permission_label(permission):
 
 
 class TranslatedPermissionsMixin:
-    """User and group forms listing permissions by permission_label, and only those of what the
-    admin shows (its models and their histories): not of the task queue or of the link tables
-    Django makes for many-to-many fields, which no page uses."""
+    """User and group forms listing permissions by permission_label, without those of machinery
+    no page shows: the task queue, and the link tables Django makes for many-to-many fields
+    (with their histories), which Django names only in English ("person-socialcategory")."""
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if field is not None and field.queryset.model is Permission:
-            shown = list(self.admin_site._registry)
-            shown += [model.history.model for model in shown if hasattr(model, "history")]
-            types = ContentType.objects.get_for_models(*shown, for_concrete_models=False)
-            field.queryset = field.queryset.filter(
+            machinery = [
+                model
+                for model in django_apps.get_models(include_auto_created=True)
+                if model is DBTaskResult
+                or model._meta.auto_created
+                or any(f.name == "m2m_history_id" for f in model._meta.fields)
+            ]
+            types = ContentType.objects.get_for_models(*machinery, for_concrete_models=False)
+            field.queryset = field.queryset.exclude(
                 content_type__in=list(types.values())
             ).select_related("content_type")
             field.label_from_instance = permission_label

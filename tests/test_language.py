@@ -21,7 +21,7 @@ import openpyxl
 import pytest
 import simple_history
 from django.contrib import admin
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import Group, Permission, User
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
@@ -431,3 +431,20 @@ def test_the_login_page_reads_in_the_language_chosen(client, language):
     client.post(reverse("set_language"), {"language": language, "next": "/admin/login/"})
     text = Text.of(client.get(reverse("admin:login")).content.decode())
     assert not latin_words(text)
+
+
+def test_permissions_are_offered_by_name_without_machinery_and_with_inline_records(admin_client):
+    """The permission picker lists every permission a role may need, those of records edited
+    inline (reported values) included, named in the reader's language; not the task queue's
+    nor those of the histories of Django's link tables, which only had English names."""
+    group = Group.objects.create(name="Роль")
+    page = admin_client.get(reverse("admin:auth_group_change", args=[group.pk]))
+    field = page.context["adminform"].form.fields["permissions"]
+    codenames = set(field.queryset.values_list("codename", flat=True))
+    assert {"add_commitmentreport", "view_historicalorganization"} <= codenames
+    machinery = {"add_dbtaskresult", "add_historicalperson_social_categories"}
+    assert Permission.objects.filter(codename__in=machinery).count() == len(machinery)
+    assert not machinery & codenames
+    with translation.override("ru"):
+        label = field.label_from_instance(Permission.objects.get(codename="add_organization"))
+    assert label == "Реестр организаций | Организации: добавление"
