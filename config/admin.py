@@ -90,7 +90,7 @@ class SheetConfirmImportForm(ConfirmImportForm):
 
 
 # The width of a picker whose choices carry a `choice_label` (select2's own option).
-CHOICE_LABEL_WIDTH = "36em"
+CHOICE_LABEL_WIDTH = "44em"
 
 
 class RegionScopedMixin:

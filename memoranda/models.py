@@ -19,8 +19,8 @@ from registry.models import (
     Region,
     RegionalQuerySet,
     history,
-    normalize_for_search,
 )
+from registry.search import every_word_in, fold, search_words
 
 from .storage import document_storage
 from .validators import validate_document
@@ -57,14 +57,15 @@ class MemorandumStatus(models.TextChoices):
 
 class MemorandumQuerySet(RegionalQuerySet):
     def search(self, term):
-        """Registration number or title in either language, or any party's name or BIN."""
-        term = normalize_for_search(term)
-        if not term:
+        """Registration number or title in either language, or any party's name or BIN: every
+        word typed, in any order, folded as the stored columns are (`registry.search`)."""
+        words = search_words(term)
+        if not words:
             return self
         parties = Party.objects.filter(
-            memorandum=OuterRef("pk"), organization__search_text__contains=term
+            every_word_in("organization__search_text", words), memorandum=OuterRef("pk")
         )
-        return self.filter(Q(search_text__contains=term) | models.Exists(parties))
+        return self.filter(every_word_in("search_text", words) | models.Exists(parties))
 
     def with_status(self, on=None):
         """Annotate `status` as of a day: it follows from the dates, never stored."""
@@ -240,7 +241,7 @@ class Memorandum(models.Model):
     def refresh_derived_fields(self):
         """Fill the columns derived from others; bulk paths call this since they skip save()."""
         self.fill_defaults()
-        self.search_text = normalize_for_search(f"{self.number} {self.title_ru} {self.title_kk}")
+        self.search_text = fold(f"{self.number} {self.title_ru} {self.title_kk}")
 
     @classmethod
     def validate_party_count(cls, count):

@@ -1,6 +1,7 @@
 """Quotas from akimat resolution tables; people, placements and special workplaces."""
 
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db.models import F
@@ -18,7 +19,7 @@ from config.spreadsheets.resources import (
     column,
     reference_resource,
 )
-from registry.models import District, Organization, OrganizationKind
+from registry.models import District, LegalForm, Organization, OrganizationKind
 from registry.validators import identifier_error
 from registry.widgets import DistrictWidget, organization_by_bin_widget, region_widget
 
@@ -175,7 +176,14 @@ class AkimatQuotaResource(SpreadsheetResource):
         name = widgets.TextWidget().clean(
             row.get(str(self.fields["organization_name"].column_name))
         )
-        return Organization(bin=number, name_ru=name, region=self.defaults["region"], kind=kind)
+        employer = Organization(bin=number, name_ru=name, region=self.defaults["region"], kind=kind)
+        employer._legal_forms = self.legal_forms
+        return employer
+
+    @cached_property
+    def legal_forms(self):
+        """The legal forms' words, read once for every employer a file adds."""
+        return LegalForm.objects.words()
 
     @staticmethod
     def employer_error(error):

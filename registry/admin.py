@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +12,7 @@ from config.language import TranslatedPermissionsMixin, WithoutLinkRowsMixin
 
 from . import resources
 from .models import (
+    SEARCH_ORDERING,
     District,
     LegalForm,
     OkedSection,
@@ -133,7 +135,8 @@ class OrganizationAdmin(BaseAdmin):
     ]
     search_fields = ["bin"]
     search_help_text = _(
-        "BIN (all 12 digits or the first ones) or any part of the name in Russian or Kazakh."
+        "BIN (all 12 digits or the first ones) or words of the name in Russian or Kazakh, in "
+        "any order and case, with or without Kazakh letters."
     )
     autocomplete_fields = ["legal_form", "kind", "region", "district"]
     readonly_fields = ["oked_section", "created_at", "updated_at"]
@@ -161,7 +164,13 @@ class OrganizationAdmin(BaseAdmin):
         (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
 
-    @admin.display(description=_("name"), ordering="name_ru")
+    def get_ordering(self, request):
+        # A search's matches in the order `search` gives them (see SEARCH_ORDERING).
+        if request.GET.get(SEARCH_VAR):
+            return SEARCH_ORDERING
+        return super().get_ordering(request)
+
+    @admin.display(description=_("name"), ordering="sort_name")
     def display_name(self, organization):
         return organization.display_name
 
@@ -171,9 +180,6 @@ class OrganizationAdmin(BaseAdmin):
     )
     def legal_form_abbreviation(self, organization):
         return organization.legal_form.abbreviation if organization.legal_form else ""
-
-    def get_search_results(self, request, queryset, search_term):
-        return queryset.search(search_term), False
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         organization = self.get_object(request, object_id)

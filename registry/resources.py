@@ -132,7 +132,10 @@ class OrganizationResource(SpreadsheetResource):
         return super().get_queryset().select_related("legal_form", "kind", "region", "district")
 
     def prepare_bulk_instances(self):
-        return {"_oked_sections": OkedSection.objects.by_division()}
+        return {
+            "_oked_sections": OkedSection.objects.by_division(),
+            "_legal_forms": LegalForm.objects.words(),
+        }
 
     def complete_instance(self, instance, row, errors, **kwargs):
         size = self.fields["size_class"].column_name

@@ -28,8 +28,8 @@ from registry.models import (
     OrganizationKind,
     Region,
     SizeClass,
-    normalize_for_search,
 )
+from registry.search import fold, organization_texts
 from registry.validators import complete_identifier
 
 BATCH = 20_000
@@ -216,6 +216,7 @@ class Command(BaseCommand):
             districts.setdefault(district.region_id, []).append(district.pk)
         regions = list(Region.objects.values_list("pk", flat=True))
         forms = list(LegalForm.objects.values_list("pk", "abbr_ru"))
+        legal_forms = LegalForm.objects.words()
         enterprise = OrganizationKind.objects.get(code="enterprise").pk
         kinds = list(OrganizationKind.objects.values_list("pk", flat=True))
         sections = list(OkedSection.objects.values_list("pk", "first_division"))
@@ -229,6 +230,7 @@ class Command(BaseCommand):
             headcount = int(self.rng.paretovariate(1.2) * 8)
             section_id, division = self.rng.choice(sections)
             number = next(bins)
+            search_text, sort_name = organization_texts(legal_forms, number, name, "", "", abbr)
             rows.append(
                 {
                     "id": next_id + index,
@@ -254,7 +256,8 @@ class Command(BaseCommand):
                     "status": "active",
                     "liquidated_on": None,
                     "notes": "",
-                    "search_text": normalize_for_search(f"{number} {name}"),
+                    "search_text": search_text,
+                    "sort_name": sort_name,
                     "created_at": self.now,
                     "updated_at": self.now,
                 }
@@ -329,7 +332,7 @@ class Command(BaseCommand):
                     "district_id": None,
                     "phone": "",
                     "email": "",
-                    "search_text": normalize_for_search(f"{name} {iin}"),
+                    "search_text": fold(f"{name} {iin}"),
                 }
             )
         self.write(Person, rows, "persons")
@@ -406,7 +409,7 @@ class Command(BaseCommand):
                     "programmes": "",
                     "curator_id": None,
                     "notes": "",
-                    "search_text": normalize_for_search(f"{number} {title} "),
+                    "search_text": fold(f"{number} {title} "),
                     "created_at": self.now,
                     "updated_at": self.now,
                 }

@@ -263,7 +263,10 @@ class Command(BaseCommand):
         with transaction.atomic():
             bins = self.bins(random.Random(SEED))
             organizations = [*self.seed_organizations(bins), *self.generated_organizations(bins)]
+            legal_forms = LegalForm.objects.words()
             for organization in organizations:
+                # The legal forms read once, not for each of them.
+                organization._legal_forms = legal_forms
                 organization.refresh_derived_fields()
                 organization.full_clean()
             bulk_create_with_history(
