@@ -1,5 +1,12 @@
+import datetime
+import zoneinfo
+
 import pytest
 from django.core.management import call_command
+
+# The moment tests that depend on the date run at: noon in Almaty, where the chambers work, on a
+# day inside the factories' dates (quotas of 2026, memoranda in force from 2025 to 2027).
+ALMATY_NOON = datetime.datetime(2026, 5, 20, 12, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Almaty"))
 
 
 @pytest.fixture(scope="session")
@@ -51,3 +58,13 @@ def imports_in_process(settings):
             "LOCATION": "imports",
         },
     }
+
+
+@pytest.fixture
+def fixed_now(monkeypatch):
+    """The clock stopped at ALMATY_NOON for whatever asks Django's `timezone.now()`, and so
+    `localdate()` and the apps' `today()`: a test's "this year" or "in force today" gives the
+    same answer on any day it runs. Not for every test: imports and history rely on time moving."""
+    moment = ALMATY_NOON.astimezone(datetime.UTC)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: moment)
+    return ALMATY_NOON

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from registry.models import Region
+from tests.conftest import ALMATY_NOON
 from tests.factories import (
     CommitmentFactory,
     OrganizationFactory,
@@ -15,9 +16,10 @@ from tests.factories import (
     memorandum_with_parties,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_now")]
 INDEX = reverse("admin:index")
-THIS_YEAR = datetime.date.today().year
+TODAY = ALMATY_NOON.date()
+THIS_YEAR = TODAY.year
 
 
 def quotas_in(kato, count, filled_each=1):
@@ -30,9 +32,7 @@ def quotas_in(kato, count, filled_each=1):
             percent=Decimal(2),
         )
         for _ in range(filled_each):
-            PlacementFactory(
-                quota=quota, organization=quota.organization, start_on=datetime.date.today()
-            )
+            PlacementFactory(quota=quota, organization=quota.organization, start_on=TODAY)
 
 
 def test_dashboard_shows_fulfilment_by_region_with_its_numbers(admin_client):
@@ -47,12 +47,12 @@ def test_dashboard_shows_fulfilment_by_region_with_its_numbers(admin_client):
     }
     content = response.content.decode()
     assert "<svg" in content and "3 / 6" in content
-    assert dashboard.months[-1] == datetime.date.today().replace(day=1)
+    assert dashboard.months[-1] == TODAY.replace(day=1)
     assert sum(dashboard.month_totals) == 5
 
 
 def test_dashboard_lists_expiring_memoranda_and_overdue_commitments(admin_client):
-    today = datetime.date.today()
+    today = TODAY
     memorandum, _parties = memorandum_with_parties(
         signed_on=today - datetime.timedelta(days=200),
         valid_until=today + datetime.timedelta(days=40),

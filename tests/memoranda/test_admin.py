@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from config import roles
-from memoranda.models import Commitment, CommitmentReport, Memorandum, Party, Reminder
+from memoranda.models import Commitment, CommitmentReport, Memorandum, Reminder
 from registry.models import Organization, Region, StaffProfile
 from tests.factories import (
     CommitmentFactory,
@@ -127,10 +127,12 @@ def test_memorandum_with_a_single_party_is_refused_in_the_form(admin_client):
     assert not Memorandum.objects.exists()
 
 
-def test_reminders_go_out_once_per_event_in_the_curators_language(django_user_model, settings):
+def test_reminders_go_out_once_per_event_in_the_curators_language(
+    django_user_model, settings, fixed_now
+):
     curator = django_user_model.objects.create_user("curator", "curator@example.kz", "x")
     StaffProfile.objects.create(user=curator, language="kk")
-    today = datetime.date.today()
+    today = fixed_now.date()
     expiring, _parties = memorandum_with_parties(
         signed_on=today - datetime.timedelta(days=300),
         valid_until=today + datetime.timedelta(days=20),
@@ -145,18 +147,20 @@ def test_reminders_go_out_once_per_event_in_the_curators_language(django_user_mo
     call_command("send_reminders", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert len(mail.outbox) == 1, "the next run must not repeat an event"
     assert Reminder.objects.get(kind="overdue").commitment == overdue
-    CommitmentReport.objects.create(commitment=overdue, value=100, reported_on=today)
-    assert Party.objects.filter(memorandum=expiring).count() == 2
+    # A report that meets the target ends the commitment's overdue state: no longer listed as
+    # overdue, the memorandum no longer counted among those with overdue commitments.
+    CommitmentReport.objects.create(commitment=overdue, value=overdue.target, reported_on=today)
+    assert not Commitment.objects.overdue().filter(pk=overdue.pk).exists()
+    assert not Memorandum.objects.with_overdue_commitments().filter(pk=expiring.pk).exists()
 
 
-def test_memorandum_page_shows_each_commitments_fulfilment_and_the_overall(admin_client):
+def test_memorandum_page_shows_each_commitments_fulfilment_and_the_overall(admin_client, fixed_now):
+    today = fixed_now.date()
     memorandum, _parties = memorandum_with_parties(title_ru="О выполнении")
     commitment = CommitmentFactory(
-        memorandum=memorandum, target=40, due_on=datetime.date.today() + datetime.timedelta(days=9)
+        memorandum=memorandum, target=40, due_on=today + datetime.timedelta(days=9)
     )
-    CommitmentReport.objects.create(
-        commitment=commitment, value=10, reported_on=datetime.date.today()
-    )
+    CommitmentReport.objects.create(commitment=commitment, value=10, reported_on=today)
     admin_client.post(reverse("set_language"), {"language": "en", "next": "/admin/"})
     response = admin_client.get(url(Memorandum, "change", memorandum.pk))
     content = response.content.decode()
@@ -357,8 +361,8 @@ def test_the_curator_is_the_user_adding_the_memorandum_unless_changed(admin_clie
     assert form.initial["curator"] == superuser.pk
 
 
-def test_expiring_memoranda_are_listed_by_end_date(admin_client):
-    today = datetime.date.today()
+def test_expiring_memoranda_are_listed_by_end_date(admin_client, fixed_now):
+    today = fixed_now.date()
     ends = [40, 10, 70]
     for days in ends:
         memorandum_with_parties(
