@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.contrib.admin.widgets import AdminDateWidget
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,13 @@ class ComplianceState:
     ]
 
 
+class YearFilter(django_filters.NumberFilter):
+    """A whole year: a decimal one ("2026.5", "1e5") would find 2026's quotas or none under a
+    title that names it."""
+
+    field_class = forms.IntegerField
+
+
 class QuotaComplianceFilterSet(django_filters.FilterSet):
     """The filters of the quota-compliance sheet; the report date sets what "filled" means."""
 
@@ -36,7 +44,8 @@ class QuotaComplianceFilterSet(django_filters.FilterSet):
         help_text=_("Empty means today."),
         widget=AdminDateWidget(attrs={"size": 10, "placeholder": _("dd.mm.yyyy")}),
     )
-    year = django_filters.NumberFilter(label=_("year"), required=True)
+    # The years a quota may have (Quota.year).
+    year = YearFilter(label=_("year"), required=True, min_value=2000, max_value=2100)
     region = django_filters.ModelChoiceFilter(
         field_name="organization__region", queryset=regions_of_request, label=_("region")
     )

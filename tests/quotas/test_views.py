@@ -210,6 +210,16 @@ def test_without_a_region_a_head_sees_only_their_own(head):
 # The compliance sheet
 
 
+@pytest.mark.parametrize("year", ["2026.5", "1e5", "0", "-1", "99999", "9" * 40])
+def test_the_sheet_takes_only_a_year_quotas_may_have(head, year):
+    karaganda, _quotas = karaganda_quotas()
+    for extra in ({}, {"download": "xlsx"}):
+        response = head.get(SHEET, sheet_params(karaganda, year=year, **extra))
+        assert response.status_code == 200
+        assert response.context["sheet"] is None
+        assert "year" in response.context["form"].errors
+
+
 def test_the_sheet_takes_one_category_at_a_time(head):
     karaganda, _quotas = karaganda_quotas()
     response = head.get(SHEET, sheet_params(karaganda, category=""))
