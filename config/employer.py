@@ -31,6 +31,8 @@ class Part:
     url: str
     # Further figures as (label, value, link or "").
     details: list = field(default_factory=list)
+    # Where to add one for this organization, as (label, link), for a user who may.
+    add: tuple = ()
 
 
 class EmployerPicture:
@@ -74,6 +76,15 @@ class EmployerPicture:
                     counts["total"],
                     changelist("quotas_placement", organization__id__exact=pk),
                     [(_("working today"), counts["active"], "")],
+                    # The placement form with this employer chosen, its quotas offered.
+                    add=(
+                        (
+                            _("New placement"),
+                            f"{reverse('admin:quotas_placement_add')}?organization={pk}",
+                        )
+                        if user.has_perm("quotas.add_placement")
+                        else ()
+                    ),
                 )
             )
         if user.has_perm("quotas.view_specialworkplace"):

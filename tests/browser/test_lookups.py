@@ -123,8 +123,12 @@ def test_a_placement_for_an_employer_offers_its_quotas_and_tells_people_apart(
         for year in (1985, 1990)
     ]
     speak(page, language)
-    # Where the employer's page links to: the placement form with the employer chosen.
-    page.goto(page.base + f"/admin/quotas/placement/add/?organization={employer.pk}")
+    # From the employer's page, to the placement form with the employer chosen.
+    page.goto(page.base + f"/admin/registry/organization/{employer.pk}/change/")
+    shot(f"placement_from_the_employers_page_{language}")
+    page.click("a.employer-add")
+    page.wait_for_selector("#placement_form")
+    assert employer.bin in page.locator(".field-organization").inner_text()
     page.click(".field-quota .select2-selection")
     page.locator(".select2-results__option", has_text=employer.bin).first.wait_for()
     quotas = page.locator(".select2-results__option").all_inner_texts()

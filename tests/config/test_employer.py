@@ -95,3 +95,18 @@ def test_a_user_without_the_quota_registries_sees_only_what_they_may(client, mak
     staff = make_staff("editor", ["view_organization", "change_organization"], national=True)
     client.force_login(staff)
     assert page_of(client, employer).context["picture"].parts == []
+
+
+def test_a_placement_is_added_from_the_employers_page_with_the_employer_chosen(
+    client, admin_client, make_staff
+):
+    employer = OrganizationFactory()
+    page = page_of(admin_client, employer)
+    add = f"{reverse('admin:quotas_placement_add')}?organization={employer.pk}"
+    assert f'href="{add}"' in page.content.decode()
+    form = admin_client.get(add).context["adminform"].form
+    assert form.initial["organization"] == str(employer.pk)
+    # Only for a user who may add placements.
+    viewer = make_staff("viewer", ["view_organization", "view_placement"], national=True)
+    client.force_login(viewer)
+    assert add not in page_of(client, employer).content.decode()
