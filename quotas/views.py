@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registry.models import Region
+from registry.models import Region, StaffProfile
 
 from .compliance import ComplianceSheet, EmployerMonths, MeasuresReport
 from .filtersets import ComplianceState, QuotaComplianceFilterSet
@@ -64,9 +64,16 @@ def initial_choices(request, report, **defaults):
     return {**defaults, **request.session.get(f"reports:{report}", {})}
 
 
-def place_of(region, district=None):
+def place_of(user, region, district=None):
+    """The place a report's title names. With no region chosen, the regions the user works in:
+    a head of one region gets a file of that region's records, not one titled "all regions".
+    A district chosen without its region is named with it."""
+    if region is None and district is not None:
+        region = district.region
     if region is None:
-        return _("all regions")
+        if StaffProfile.region_ids_of(user) is None:
+            return _("all regions")
+        return ", ".join(str(region) for region in Region.objects.worked_in_by(user))
     return f"{region}, {district}" if district else str(region)
 
 
@@ -113,7 +120,7 @@ def compliance_sheet(request):
         if choices.get("state"):
             states = dict(ComplianceState.CHOICES)
             title_lines.append((_("Compliance"), states[choices["state"]]))
-        place = place_of(choices.get("region"), choices.get("district"))
+        place = place_of(request.user, choices.get("region"), choices.get("district"))
         report_file = sheet.file(
             title=_("Quota-compliance sheet"),
             place=place,
@@ -164,7 +171,7 @@ def employer_months(request):
         ]
         if choices.get("months_below"):
             title_lines.append((_("Months below quota, at least"), choices["months_below"]))
-        place = place_of(choices["region"])
+        place = place_of(request.user, choices["region"])
         report_file = report.file(
             title=_("Quota fulfilment by employer and month"),
             place=place,
@@ -203,7 +210,7 @@ def measures_report(request):
         placements = Placement.objects.visible_to(request.user)
         report = MeasuresReport(choices["start"], choices["end"], choices.get("region"), placements)
         period = f"{choices['start']:%d.%m.%Y} – {choices['end']:%d.%m.%Y}"
-        place = place_of(choices.get("region"))
+        place = place_of(request.user, choices.get("region"))
         report_file = report.file(
             title=_("People covered by employment measures"),
             place=place,

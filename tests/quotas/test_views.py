@@ -207,6 +207,26 @@ def test_without_a_region_a_head_sees_only_their_own(head):
     assert "Чужой регион" not in text
 
 
+def test_without_a_region_the_files_name_the_heads_region_not_all_regions(head, admin_user):
+    karaganda_quotas()
+    abai = district("Абайский район")
+    params = {"year": 2026, "category": category("disability").pk}
+    for extra, place in [
+        ({}, "Карагандинская область"),
+        ({"district": abai.pk}, "Карагандинская область, Абайский район"),
+    ]:
+        response = head.get(SHEET, {**params, **extra, "download": "xlsx"})
+        assert cells(workbook(response))[1][0] == place
+        assert file_name(response) == f"Ведомость квот — {place} — 2026.xlsx"
+    period = {"start": "01.01.2026", "end": "31.12.2026", "region": ""}
+    measures = head.get(MEASURES, {**period, "download": "csv"}).content.decode("utf-8-sig")
+    assert measures.splitlines()[1] == "Карагандинская область"
+    # National staff see every region, and their file says so.
+    head.force_login(admin_user)
+    national = head.get(SHEET, {**params, "download": "xlsx"})
+    assert cells(workbook(national))[1][0] == "все регионы"
+
+
 # The compliance sheet
 
 
