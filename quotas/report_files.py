@@ -159,7 +159,10 @@ class ReportFile:
             for kind, number_format in NUMBER_FORMATS.items()
         }
         for index, column in enumerate(self.columns):
-            number_format = book.add_format({"num_format": NUMBER_FORMATS[column.kind]})
+            # Text wraps: a name longer than its column (a school's or a state body's full
+            # name often is) is printed whole on taller rows, not cut at the next cell.
+            wrap = {"text_wrap": True} if column.kind == TEXT else {}
+            number_format = book.add_format({"num_format": NUMBER_FORMATS[column.kind], **wrap})
             sheet.set_column(index, index, column.width, number_format)
         header_row = len(self.title_lines) + 3
         sheet.freeze_panes(header_row + 1, 0)
@@ -172,11 +175,14 @@ class ReportFile:
         # "Don't hide gridlines" prints them: the data rows' grid without a format per cell.
         sheet.hide_gridlines(0)
 
+        # Lines above and below the table run on across the empty cells beside them, whatever
+        # the first column's format.
+        line_format = book.add_format()
         sheet.write_string(0, 0, self.title, title_format)
         sheet.write_string(1, 0, self.place, place_format)
         # "Label: value" in one cell: the narrow first column does not cut the label off.
         for row, (label, value) in enumerate(self.title_lines, start=2):
-            sheet.write_string(row, 0, f"{label}: {value}")
+            sheet.write_string(row, 0, f"{label}: {value}", line_format)
         sheet.write_row(
             header_row, 0, [str(column.header) for column in self.columns], header_format
         )
@@ -189,11 +195,11 @@ class ReportFile:
                     sheet.write(row, index, value, total_formats[self.columns[index].kind])
         row += 2
         for label, value in self.executor.lines():
-            sheet.write_string(row, 0, f"{label}: {value}")
+            sheet.write_string(row, 0, f"{label}: {value}", line_format)
             row += 1
         row += 1
         for line in self.executor.signature_lines():
-            sheet.write_string(row, 0, line)
+            sheet.write_string(row, 0, line, line_format)
             row += 2
         book.close()
         return buffer.getvalue()

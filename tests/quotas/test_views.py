@@ -291,6 +291,36 @@ def test_sheet_xlsx_is_the_akimats_table(head):
     assert sheet.column_dimensions["C"].width >= 24
 
 
+def test_sheet_xlsx_prints_a_long_name_whole_and_the_signature_lines_on_one_row(head):
+    karaganda = Region.objects.get(kato=KARAGANDA)
+    long_name = "КГУ «Общеобразовательная школа № 5 отдела образования по городу Караганде»" * 2
+    employer = OrganizationFactory(region=karaganda, name_ru=long_name, short_name="")
+    QuotaFactory(organization=employer)
+    sheet = workbook(head.get(SHEET, sheet_params(karaganda, download="xlsx")))
+    name = next(row[2] for row in sheet.iter_rows() if row[2].value == long_name)
+    assert name.alignment.wrap_text, "wrapped within the column, not cut at the next cell"
+    signature = next(
+        row[0]
+        for row in sheet.iter_rows()
+        if str(row[0].value).startswith("Руководитель управления")
+    )
+    assert not signature.alignment.wrap_text
+    # The measures report's first column is text: its lines above and below still run on.
+    measures = workbook(
+        head.get(
+            MEASURES,
+            {
+                "start": "01.01.2026",
+                "end": "31.12.2026",
+                "region": karaganda.pk,
+                "download": "xlsx",
+            },
+        )
+    )
+    assert not measures.cell(3, 1).alignment.wrap_text
+    assert measures.cell(6, 1).alignment.wrap_text
+
+
 def test_sheet_in_kazakh_has_a_kazakh_title_totals_and_file_name(head):
     karaganda, _quotas = karaganda_quotas()
     in_kazakh(head)
