@@ -155,10 +155,11 @@ class QuotaAdmin(BaseAdmin):
     def year_by_month(self, quota):
         if quota.pk is None:
             return "—"
-        annotated = Quota.objects.filter(pk=quota.pk).with_compliance().with_year_compliance().get()
-        months = [getattr(annotated, f"filled_month_{month}") for month in range(1, 13)]
-        months = ["—" if value is None else value for value in months]
-        average = "—" if annotated.year_fulfilment is None else f"{annotated.year_fulfilment:.1f}"
+        year = Quota.objects.filter(pk=quota.pk).year_compliance()[quota.pk]
+        # A month end still ahead shows a dash.
+        months = [*year.months, *["—"] * (12 - len(year.months))]
+        fulfilment = year.fulfilment(quota.places)
+        average = "—" if fulfilment is None else f"{fulfilment:.1f}"
         return _("%(months)s; average fulfilment over the year: %(average)s %%") % {
             "months": " · ".join(f"{n:02d}: {value}" for n, value in enumerate(months, 1)),
             "average": average,

@@ -89,7 +89,7 @@ class ComplianceSheet:
 
     def __init__(self, compliance_queryset, report_date):
         self.report_date = report_date
-        fills = compliance_queryset.month_end_fills(report_date)
+        years = compliance_queryset.year_compliance(report_date)
         # Plain values, read in chunks: a national sheet's 100,000 quotas are never models,
         # and the compliance annotations the sheet does not show are not computed.
         quotas = compliance_queryset.order_by(
@@ -139,8 +139,7 @@ class ComplianceSheet:
                 computed_places,
             ) = values
             filled = filled_counts.get(pk, 0)
-            months = fills.get(pk) or []
-            year_mean_filled = sum(months) / len(months) if months else None
+            year = years[pk]
             region = regions[region_id]
             district = districts[district_id] if district_id else no_district
             if not self.groups or (self.groups[-1].region, self.groups[-1].district) != (
@@ -157,9 +156,7 @@ class ComplianceSheet:
             category = categories[category_id]
             places = Quota.places_from(stated_places, computed_places)
             fulfilment = Quota.fulfilment_of(places, filled)
-            year_fulfilment = (
-                None if year_mean_filled is None else Quota.fulfilment_of(places, year_mean_filled)
-            )
+            year_fulfilment = year.fulfilment(places)
             row = SheetRow(
                 number=number,
                 bin=bin_,
@@ -173,7 +170,7 @@ class ComplianceSheet:
                 filled=filled,
                 vacant=Quota.vacancy(places, filled),
                 fulfilment=None if fulfilment is None else round(fulfilment, 1),
-                year_mean_filled=year_mean_filled,
+                year_mean_filled=year.mean_filled,
                 year_fulfilment=None if year_fulfilment is None else round(year_fulfilment, 1),
                 stated_differs=Quota.stated_places_differ(stated_places, computed_places),
             )
@@ -350,7 +347,7 @@ class EmployerMonths:
     def __init__(self, quotas, year, on):
         self.year, self.on = year, on
         self.month_ends = [end for end in month_ends(year) if end <= on]
-        fills = quotas.month_end_fills(on)
+        years = quotas.year_compliance(on)
         values = quotas.order_by(
             "organization__district__name_ru", "organization__name_ru", "pk"
         ).values_list(
@@ -371,7 +368,7 @@ class EmployerMonths:
         for number, row in enumerate(values, start=1):
             pk, bin_, short_name, name_ru, name_kk, district_id, stated, computed = row
             places = Quota.places_from(stated, computed)
-            months = fills.get(pk) or [0] * len(self.month_ends)
+            months = list(years[pk].months)
             last = months[-1] if months else 0
             self.rows.append(
                 {

@@ -5,6 +5,7 @@ personal data they carry is guarded by this app's permission alone.
 """
 
 import datetime
+from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -196,6 +197,28 @@ def month_ends(year):
     ]
 
 
+@dataclass(frozen=True)
+class YearCompliance:
+    """A quota's filled places at each month end of its year passed by a day, and their mean.
+
+    Compliance is judged over the period, not on one lucky day: the mean runs over the month
+    ends that have passed (all twelve for a past year). The one computation of the yearly
+    average, for the quota's page, the compliance sheet and the employers' monthly report.
+    """
+
+    months: tuple
+
+    @property
+    def mean_filled(self):
+        """None before the year's first month end."""
+        return sum(self.months) / len(self.months) if self.months else None
+
+    def fulfilment(self, places):
+        """The mean as a percentage of the quota; none for a quota of no places."""
+        mean = self.mean_filled
+        return None if mean is None else Quota.fulfilment_of(places, mean)
+
+
 class QuotaQuerySet(RegionalQuerySet):
     def filled_on(self, day):
         """A subquery: placements counted toward the quota that are active on a day."""
@@ -245,8 +268,8 @@ class QuotaQuerySet(RegionalQuerySet):
             .values_list("quota", "count")
         )
 
-    def month_end_fills(self, on=None):
-        """{quota id: filled places at each month end of its year passed by the day}.
+    def year_compliance(self, on=None):
+        """{quota id: its YearCompliance as of a day}.
 
         One aggregate over the quotas' placements per year present, instead of a subquery per
         quota and month: what a sheet of a hundred thousand quotas needs.
@@ -274,53 +297,7 @@ class QuotaQuerySet(RegionalQuerySet):
             )
             for row in rows:
                 fills[row["quota"]] = [row[f"month_{index}"] for index in range(len(ends))]
-        return fills
-
-    def with_year_compliance(self, on=None):
-        """Annotate filled places at each month's end of the quota's year, and their mean.
-
-        Compliance is judged over the period, not on one lucky day: the mean runs over the
-        month ends of the year that have passed by the report date (all twelve for a past
-        year); a month end still ahead is left empty.
-        """
-        on = on or today()
-        years = sorted(set(self.values_list("year", flat=True)))
-        annotations = {}
-        for month in range(12):
-            cases = [
-                When(year=year, then=self.filled_on(month_ends(year)[month]))
-                for year in years
-                if month_ends(year)[month] <= on
-            ]
-            annotations[f"filled_month_{month + 1}"] = Case(
-                *cases, default=Value(None), output_field=IntegerField()
-            )
-        months_passed = Case(
-            *[
-                When(year=year, then=Value(sum(end <= on for end in month_ends(year))))
-                for year in years
-            ],
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-        total = sum((Coalesce(F(name), 0) for name in annotations), start=Value(0))
-        return (
-            self.annotate(**annotations, months_passed=months_passed)
-            .annotate(
-                year_mean_filled=Case(
-                    When(months_passed=0, then=Value(None)),
-                    default=total * Value(1.0) / F("months_passed"),
-                    output_field=models.FloatField(),
-                ),
-            )
-            .annotate(
-                year_fulfilment=Case(
-                    When(Q(effective_places=0) | Q(months_passed=0), then=Value(None)),
-                    default=F("year_mean_filled") * Value(100.0) / F("effective_places"),
-                    output_field=models.FloatField(),
-                ),
-            )
-        )
+        return {pk: YearCompliance(tuple(months)) for pk, months in fills.items()}
 
 
 class Quota(models.Model):

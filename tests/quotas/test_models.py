@@ -178,28 +178,31 @@ def test_filled_places_count_placements_active_on_the_report_date():
     assert compliance(quota, D(2026, 7, 1)).filled == 1
 
 
+def year_compliance(quota, day):
+    return Quota.objects.filter(pk=quota.pk).year_compliance(day)[quota.pk]
+
+
 def test_year_compliance_averages_the_month_ends():
     quota = QuotaFactory(headcount=100, percent=Decimal(2))
     PlacementFactory(quota=quota, organization=quota.organization, start_on=D(2026, 7, 1))
-    annotated = (
-        Quota.objects.filter(pk=quota.pk)
-        .with_compliance(D(2026, 12, 31))
-        .with_year_compliance(D(2026, 12, 31))
-        .get()
-    )
-    assert [getattr(annotated, f"filled_month_{m}") for m in range(1, 13)] == [0] * 6 + [1] * 6
-    assert annotated.year_mean_filled == pytest.approx(0.5)
-    assert annotated.year_fulfilment == pytest.approx(25.0)
+    year = year_compliance(quota, D(2026, 12, 31))
+    assert year.months == (0,) * 6 + (1,) * 6
+    assert year.mean_filled == pytest.approx(0.5)
+    assert year.fulfilment(quota.places) == pytest.approx(25.0)
 
 
 def test_year_compliance_counts_only_the_month_ends_passed_by_the_report_date():
     quota = QuotaFactory(headcount=100, percent=Decimal(2))
     PlacementFactory(quota=quota, organization=quota.organization, start_on=D(2026, 2, 10))
-    quotas = Quota.objects.filter(pk=quota.pk).with_compliance(D(2026, 3, 31))
-    annotated = quotas.with_year_compliance(D(2026, 3, 31)).get()
-    months = [getattr(annotated, f"filled_month_{m}") for m in range(1, 13)]
-    assert months == [0, 1, 1] + [None] * 9
-    assert annotated.year_mean_filled == pytest.approx(2 / 3)
+    year = year_compliance(quota, D(2026, 3, 31))
+    assert year.months == (0, 1, 1)
+    assert year.mean_filled == pytest.approx(2 / 3)
+
+
+def test_year_compliance_before_the_first_month_end_has_no_average():
+    quota = QuotaFactory(headcount=100, percent=Decimal(2))
+    year = year_compliance(quota, D(2026, 1, 30))
+    assert (year.months, year.mean_filled, year.fulfilment(quota.places)) == ((), None, None)
 
 
 def test_special_workplace_is_occupied_while_a_placement_is_active():
@@ -216,17 +219,62 @@ def test_special_workplace_is_occupied_while_a_placement_is_active():
     assert not SpecialWorkplace.objects.with_occupancy(D(2026, 3, 1)).get().occupied
 
 
-def test_month_end_fills_agree_with_the_year_compliance_annotations():
+def test_year_compliance_counts_each_quota_of_each_year_in_one_query_per_year(
+    django_assert_num_queries,
+):
     quota = QuotaFactory(headcount=100, percent=Decimal(2))
     PlacementFactory(quota=quota, organization=quota.organization, start_on=D(2026, 2, 10))
     PlacementFactory(
         quota=quota, organization=quota.organization, start_on=D(2026, 1, 5), end_on=D(2026, 4, 15)
     )
     empty = QuotaFactory()
-    quotas = Quota.objects.filter(pk__in=[quota.pk, empty.pk])
-    fills = quotas.month_end_fills(D(2026, 6, 30))
-    annotated = quotas.with_compliance(D(2026, 6, 30)).with_year_compliance(D(2026, 6, 30))
-    for row in annotated:
-        months = [getattr(row, f"filled_month_{m}") for m in range(1, 7)]
-        assert fills[row.pk] == months
-    assert fills[quota.pk] == [1, 2, 2, 1, 1, 1]
+    past = QuotaFactory(year=2025)
+    quotas = Quota.objects.filter(pk__in=[quota.pk, empty.pk, past.pk])
+    # The years present, then per year its quotas and their placements' counts.
+    with django_assert_num_queries(5):
+        years = quotas.year_compliance(D(2026, 6, 30))
+    assert years[quota.pk].months == (1, 2, 2, 1, 1, 1)
+    assert years[empty.pk].months == (0,) * 6
+    assert years[past.pk].months == (0,) * 12
+
+
+def year_figures_world():
+    """A quota of this year with two placements, an empty one, and one of last year."""
+    quota = QuotaFactory(headcount=100, percent=Decimal(2))  # 2 places
+    PlacementFactory(quota=quota, organization=quota.organization, start_on=D(2026, 2, 10))
+    PlacementFactory(
+        quota=quota, organization=quota.organization, start_on=D(2026, 1, 5), end_on=D(2026, 4, 15)
+    )
+    empty = QuotaFactory()  # 6 places, never filled
+    past = QuotaFactory(year=2025, headcount=100, percent=Decimal(2))
+    PlacementFactory(quota=past, organization=past.organization, start_on=D(2025, 7, 1))
+    return quota, empty, past
+
+
+def test_the_quota_page_the_sheet_and_the_employer_report_give_the_same_year_figures(monkeypatch):
+    # The figures each reader of the yearly average shows, worked out by hand, on 30 June 2026:
+    # they stay as they were when the three computations became one.
+    from django.contrib import admin
+
+    from quotas.compliance import ComplianceSheet, EmployerMonths
+
+    on = D(2026, 6, 30)
+    monkeypatch.setattr("quotas.models.today", lambda: on)
+    quota, empty, past = year_figures_world()
+    quotas = Quota.objects.filter(pk__in=[quota.pk, empty.pk, past.pk])
+    sheet = {
+        row.bin: (row.year_mean_filled, row.year_fulfilment)
+        for row in ComplianceSheet.for_quotas(quotas, on).rows
+    }
+    assert sheet[quota.organization.bin] == (pytest.approx(8 / 6), 66.7)
+    assert sheet[empty.organization.bin] == (0, 0.0)
+    assert sheet[past.organization.bin] == (pytest.approx(0.5), 25.0)
+    report = EmployerMonths(Quota.objects.filter(year=2026), 2026, on)
+    assert sorted(row["months"] for row in report.rows) == [[0] * 6, [1, 2, 2, 1, 1, 1]]
+    page = admin.site.get_model_admin(Quota)
+    with translation.override("en"):
+        assert page.year_by_month(quota) == (
+            "01: 1 · 02: 2 · 03: 2 · 04: 1 · 05: 1 · 06: 1 · 07: — · 08: — · 09: — · 10: — · "
+            "11: — · 12: —; average fulfilment over the year: 66.7 %"
+        )
+        assert page.year_by_month(past).endswith("average fulfilment over the year: 25.0 %")
