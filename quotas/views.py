@@ -7,6 +7,7 @@ choices through `worked_in_by`, so a report never reads another region's records
 
 import datetime
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -51,8 +52,14 @@ def refuse_forced_choices(form):
             raise Http404
 
 
-def remember(request, report, data):
-    request.session[f"reports:{report}"] = {key: data.get(key) for key in data}
+def remember(request, report, form):
+    """The user's choices of places, categories and years, not dates: a report date or period
+    brought back a month later would go into the title unnoticed."""
+    request.session[f"reports:{report}"] = {
+        name: form.data.get(name)
+        for name, field in form.fields.items()
+        if name in form.data and not isinstance(field, forms.DateField)
+    }
 
 
 def initial_choices(request, report, **defaults):
@@ -107,7 +114,7 @@ def compliance_sheet(request):
         refuse_forced_choices(filterset.form)
     sheet = report_file = None
     if filterset.is_valid():
-        remember(request, "compliance", data)
+        remember(request, "compliance", filterset.form)
         choices = filterset.form.cleaned_data
         sheet = ComplianceSheet(filterset.qs, filterset.report_date_value)
         title_lines = [
@@ -154,7 +161,7 @@ def employer_months(request):
         refuse_forced_choices(form)
     report = report_file = None
     if form.is_bound and form.is_valid():
-        remember(request, "employer_months", data)
+        remember(request, "employer_months", form)
         choices = form.cleaned_data
         year = choices["year"]
         on = min(timezone.localdate(), datetime.date(year, 12, 31))
@@ -205,7 +212,7 @@ def measures_report(request):
         refuse_forced_choices(form)
     report = report_file = None
     if form.is_bound and form.is_valid():
-        remember(request, "measures", data)
+        remember(request, "measures", form)
         choices = form.cleaned_data
         placements = Placement.objects.visible_to(request.user)
         report = MeasuresReport(choices["start"], choices["end"], choices.get("region"), placements)
