@@ -31,6 +31,14 @@ class Column:
     width: int = 12
 
 
+def official_name(user):
+    """Surname and initial, as official papers name who prepared them («Серикова А.»)."""
+    last, first = user.last_name.strip(), user.first_name.strip()
+    if last and first:
+        return f"{last} {first[0]}."
+    return last or first or user.get_username()
+
+
 @dataclass
 class Executor:
     """Who prepared a report, as the executor block names them, from their staff profile."""
@@ -45,7 +53,7 @@ class Executor:
         # A user without a profile has no position or phone to show.
         profile = getattr(user, "staff_profile", None)
         return cls(
-            name=user.get_full_name() or user.get_username(),
+            name=official_name(user),
             position=profile.position if profile else "",
             phone=profile.phone if profile else "",
             day=timezone.localdate(),
