@@ -82,6 +82,8 @@ def prepare(label, scale_url, import_url, regenerate, fraction=1.0):
     """The two databases, migrated and filled; generate_scale's own figure when it ran."""
     generated = None
     for url in (scale_url, import_url):
+        if url is None:
+            continue
         fresh = regenerate or not exists(url)
         if fresh:
             recreate(url)
@@ -105,14 +107,18 @@ def prepare(label, scale_url, import_url, regenerate, fraction=1.0):
     return generated
 
 
-def measure(label, scale_url, import_url, runs, regenerate, quick=False):
+def measure(label, scale_url, import_url, runs, regenerate, quick=False, imports_only=False):
+    sizes = ["--sizes=2000", "--stock-rows=200", "--admin-rows=2000"] if quick else []
+    if imports_only:
+        prepare(label, None, import_url, regenerate)
+        print(f"{label}: imports…", file=sys.stderr)
+        return {"imports": json.loads(command(import_url, "bench/imports.py", "--json", *sizes))}
     generated = prepare(label, scale_url, import_url, regenerate, 0.01 if quick else 1.0)
     print(f"{label}: changelists…", file=sys.stderr)
     changelists = json.loads(command(scale_url, "bench/changelists.py", "--json", f"--runs={runs}"))
     print(f"{label}: compliance sheet…", file=sys.stderr)
     compliance = json.loads(command(scale_url, "bench/compliance_sheet.py", "--json"))
     print(f"{label}: imports…", file=sys.stderr)
-    sizes = ["--sizes=2000", "--stock-rows=200", "--admin-rows=2000"] if quick else []
     imports = json.loads(command(import_url, "bench/imports.py", "--json", *sizes))
     return {
         "generated": generated,
@@ -136,7 +142,9 @@ def table(results):
     def speed(path):
         return path["rows"] / path["seconds"]
 
-    add("generate_scale, rows/s", "≥ 50,000", lambda r: rate(r["generated"]))
+    first = results[labels[0]]
+    if "generated" in first:
+        add("generate_scale, rows/s", "≥ 50,000", lambda r: rate(r["generated"]))
 
     def imported(r, index):
         return r["imports"]["measures"][index]
@@ -213,7 +221,9 @@ def table(results):
             f"{row['ms']:.0f} / {row['queries']} ({row['stock_ms']:.0f} / {row['stock_queries']})"
         )
 
-    for index, row in enumerate(results[labels[0]]["changelists"]["rows"]):
+    if "changelists" not in first:
+        return labels, rows
+    for index, row in enumerate(first["changelists"]["rows"]):
         add(
             f"{row['list']}: {row['scenario']}, ms / queries (stock)",
             "≤ 150 / ≤ 10",
@@ -263,6 +273,9 @@ def main():
     parser.add_argument(
         "--quick", action="store_true", help="a hundredth of the scale, to check the bench itself"
     )
+    parser.add_argument(
+        "--imports", action="store_true", help="the import benchmark alone (no national scale)"
+    )
     args = parser.parse_args()
     results = {}
     for label, (scale_url, import_url) in DATABASES.items():
@@ -272,7 +285,7 @@ def main():
         if args.quick:
             scale_url, import_url = quick(scale_url), quick(import_url)
         results[label] = measure(
-            label, scale_url, import_url, args.runs, args.regenerate, args.quick
+            label, scale_url, import_url, args.runs, args.regenerate, args.quick, args.imports
         )
     labels, rows = table(results)
     print(
