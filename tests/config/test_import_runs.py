@@ -11,6 +11,7 @@ import io
 import re
 import threading
 import time
+import weakref
 from html import unescape
 
 import pytest
@@ -20,10 +21,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from config.imports import Progress, Reporter
+from config.imports import AdminWork, Progress, Reporter
 from config.models import ImportRun
 from config.roles import REGISTRY_EDITOR
-from config.spreadsheets.resources import SpreadsheetResource
 from config.spreadsheets.uploads import FOLDER
 from config.tasks import run_import
 from registry.models import Organization
@@ -127,13 +127,23 @@ def test_the_worker_previews_then_writes_once_confirmed(admin_client, superuser,
 
 
 @pytest.mark.django_db
-def test_the_worker_keeps_nothing_of_an_import_once_it_is_done(admin_client, queued, media):
+def test_the_worker_keeps_nothing_of_an_import_once_it_is_done(
+    admin_client, queued, media, monkeypatch
+):
     upload(admin_client)
+    made = []
+    resource = AdminWork.resource
+
+    def remembered(work):
+        made.append(weakref.ref(made_now := resource(work)))
+        return made_now
+
+    monkeypatch.setattr(AdminWork, "resource", remembered)
     gc.disable()
     try:
         run_import.call(ImportRun.objects.get().pk)
         # Nothing of the import is left for a collection that might not come.
-        assert not [each for each in gc.get_objects() if isinstance(each, SpreadsheetResource)]
+        assert made and not any(each() for each in made)
     finally:
         gc.enable()
 
