@@ -156,13 +156,6 @@ class ReadableHistoryHelper(HistoricalRecordContextHelper):
         return value
 
 
-class ReadableHistoryMixin:
-    """History pages whose changes read as ReadableHistoryHelper shows them."""
-
-    def get_historical_record_context_helper(self, request, historical_record):
-        return ReadableHistoryHelper(self.model, historical_record)
-
-
 def login_record_names():
     """django-axes names its records with English f-strings ("Access Log for root @ …"), which
     the admin shows in titles, breadcrumbs and delete confirmations: named here instead."""

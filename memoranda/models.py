@@ -288,9 +288,6 @@ class Memorandum(models.Model):
     def status_on(self, day=None):
         return Memorandum.objects.with_status(day).values_list("status", flat=True).get(pk=self.pk)
 
-    def is_in_force(self, on=None):
-        return self.status_on(on) == MemorandumStatus.IN_FORCE
-
     def related_history(self):
         """Changes to the memorandum's parties, commitments, reports and documents, newest first.
 

@@ -90,22 +90,6 @@ def test_every_import_reads_its_own_export_back_as_offices_shape_it(world, resou
     assert (result.file["skipped_blank"], result.file["skipped_total"]) == (1, 1)
 
 
-AKIMAT_TABLE = [
-    ["Приложение 1", None, None, None, None, None],
-    ["к постановлению акимата Акмолинской области от 20 января 2026 года № А-1/23"],
-    ["Квота рабочих мест для трудоустройства лиц с инвалидностью на 2026 год"],
-    [],
-    [
-        "№ п/п",
-        "Наименование организации",
-        "БИН",
-        "Списочная численность работников (чел.)",
-        "Размер квоты (% от списочной численности)",
-        "Количество рабочих мест (ед.)",
-    ],
-]
-
-
 def test_problems_name_the_spreadsheets_own_lines_after_a_title_block_and_blank_lines():
     organizations = xlsx(
         [
