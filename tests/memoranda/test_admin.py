@@ -11,6 +11,7 @@ from django.urls import reverse
 from config import roles
 from memoranda.models import Commitment, CommitmentReport, Memorandum, Reminder
 from registry.models import Organization, Region, StaffProfile
+from tests.conftest import ALMATY_NOON
 from tests.factories import (
     CommitmentFactory,
     OrganizationFactory,
@@ -55,20 +56,35 @@ def test_organization_page_lists_its_memoranda(admin_client):
     assert memorandum.number in response.content.decode()
 
 
+# Each filter keeps a memorandum made with the first values and drops one made with the second;
+# with no values a memorandum is the factory's: signed 15.01.2025, in force to 14.01.2027,
+# cooperation, no commitments.
+DAY = ALMATY_NOON.date()
+
+
 @pytest.mark.parametrize(
-    "params",
+    "params, kept, dropped",
     [
-        {"status": "in_force"},
-        {"kind__exact": "cooperation"},
-        {"signed_year": "2025"},
-        {"expiring_within": "90"},
-        {"overdue": "yes"},
+        ({"status": "in_force"}, {}, {"valid_until": datetime.date(2026, 1, 1)}),
+        ({"kind__exact": "partnership"}, {"kind": "partnership"}, {}),
+        ({"signed_year": "2025"}, {}, {"signed_on": datetime.date(2024, 3, 1)}),
+        ({"expiring_within": "90"}, {"valid_until": DAY + datetime.timedelta(days=40)}, {}),
+        ({"overdue": "yes"}, {"commitment_due": DAY - datetime.timedelta(days=3)}, {}),
     ],
 )
-def test_filters_answer_and_narrow(admin_client, params):
-    memorandum_with_parties()
+@pytest.mark.usefixtures("fixed_now")
+def test_filters_answer_and_narrow(admin_client, params, kept, dropped):
+    def memorandum(values):
+        values = dict(values)
+        due = values.pop("commitment_due", None)
+        made, _parties = memorandum_with_parties(**values)
+        if due:
+            CommitmentFactory(memorandum=made, due_on=due)
+        return made
+
+    wanted, unwanted = memorandum(kept), memorandum(dropped)
     response = admin_client.get(CHANGELIST, params)
-    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == [wanted], f"{unwanted} must be left out"
 
 
 def test_filter_by_party_and_party_region(admin_client):

@@ -181,10 +181,14 @@ def test_sheet_csv_matches_the_page(admin_client):
 def test_department_head_with_view_and_export_but_no_edit_rights_downloads_the_sheet(
     client, make_staff
 ):
-    karaganda, _quotas = karaganda_quotas()
+    karaganda, quotas = karaganda_quotas()
     head = make_staff("head", ["view_quota", "export_quota"], regions=["350000000"])
     client.force_login(head)
-    assert client.get(SHEET, sheet_params(karaganda, download="xlsx")).status_code == 200
+    response = client.get(SHEET, sheet_params(karaganda, download="xlsx"))
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    cells = {cell for row in sheet.iter_rows(values_only=True) for cell in row}
+    assert {quota.organization.bin for quota in quotas} <= cells
     assert client.get(url(Quota, "add")).status_code == 403
 
 
