@@ -12,7 +12,7 @@ from django.db.models import DateField, DateTimeField, Field, Model, signals
 from django.db.models.base import ModelState
 from django.db.models.expressions import DatabaseDefault
 from django.db.models.lookups import In
-from django.utils import timezone
+from django.utils import timezone, translation
 from simple_history.models import HistoricalRecords
 
 # How COPY's text format spells a value, by field type: every character as typed, but for the
@@ -353,6 +353,7 @@ class BulkWriter:
             self.set_constraints("IMMEDIATE")
             self.database.inc_thread_sharing()
             self.executor = ThreadPoolExecutor(max_workers=1, initializer=self.share_connection)
+            self.language = translation.get_language()
         return self
 
     def __exit__(self, error_type, error, traceback):
@@ -445,7 +446,10 @@ class BulkWriter:
         if self.failure is not None:
             return None
         try:
-            return function(*args)
+            # In the importing user's language: a lookup reads a row's cells by their columns'
+            # translated names, and this thread would otherwise speak the site's default.
+            with translation.override(self.language):
+                return function(*args)
         except BaseException as error:
             self.failure = error
             raise

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from config.spreadsheets.bulk import AnyOf, BulkWriter, RememberingCleaner, record_history_in_bulk
 from config.spreadsheets.formats import CSV
@@ -330,3 +331,9 @@ def test_writer_analyzes_the_table_each_time_the_import_has_doubled_what_it_copi
             cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'registry_organization'")
             assert cursor.fetchone()[0] >= 8
     assert analyzed == [False, True, False, True, True]
+
+
+def test_the_writers_reads_run_in_the_importing_users_language():
+    # A lookup reads a row's cells by their columns' translated names.
+    with translation.override("kk"), BulkWriter(Organization, update_fields=[]) as writer:
+        assert writer.read(translation.get_language)() == "kk"

@@ -12,6 +12,7 @@ from openpyxl import Workbook as OpenpyxlWorkbook
 
 from config.spreadsheets.pipeline import Workbook
 from config.spreadsheets.resources import SpreadsheetResource
+from quotas.resources import PlacementResource
 from registry.models import Organization
 from registry.resources import OrganizationResource
 from tests.test_access import OTHER, OWN, region_records
@@ -88,6 +89,13 @@ def test_every_import_reads_its_own_export_back_as_offices_shape_it(world, resou
     assert result.totals["new"] == result.totals["update"] == 0
     assert result.file["header_line"] == 4
     assert (result.file["skipped_blank"], result.file["skipped_total"]) == (1, 1)
+
+
+def test_a_kazakh_users_placements_come_back_with_their_quotas(world):
+    # The writer's thread reads the quota's employer and start date by their columns' names,
+    # in the importing user's language: in Russian it found neither, and dropped every quota.
+    with translation.override("kk"):
+        test_every_import_reads_its_own_export_back_as_offices_shape_it(world, PlacementResource)
 
 
 def test_problems_name_the_spreadsheets_own_lines_after_a_title_block_and_blank_lines():
