@@ -15,14 +15,13 @@ from django.db.models.lookups import Contains
 
 # Kazakh letters as the Russian letters people type for them, and ё as е.
 LOOKALIKES = str.maketrans("әөүұқғңһіё", "аоуукгнхие")
-SEPARATORS = re.compile(r"[\W_]+")
+WORDS = re.compile(r"[^\W_]+")
 
 
 def fold(text):
     """Lower case, Kazakh letters and ё as their Russian look-alikes, and words apart: quotes,
     hyphens and other punctuation between them become single spaces."""
-    folded = (text or "").casefold().translate(LOOKALIKES)
-    return " ".join(SEPARATORS.sub(" ", folded).split())
+    return " ".join(WORDS.findall((text or "").casefold().translate(LOOKALIKES)))
 
 
 def fold_letters(text):
@@ -44,16 +43,21 @@ class LegalFormWords:
                 words = tuple(fold(phrase).split())
                 if target and words:
                     self.phrases.setdefault(words, target)
-        self.longest = max(map(len, self.phrases), default=0)
+        # The most words a phrase starting with a word has: most words start none, and are
+        # passed over with one look-up (this runs on every name an import writes).
+        self.starts = {}
+        for words in self.phrases:
+            self.starts[words[0]] = max(self.starts.get(words[0], 0), len(words))
 
     def read(self, text):
         """The folded words of a text, a legal form's words as its abbreviation: a list of
         (word, whether it is a legal form)."""
         words = fold(text).split()
         read = []
-        start = 0
-        while start < len(words):
-            for length in range(min(self.longest, len(words) - start), 0, -1):
+        start, count = 0, len(words)
+        while start < count:
+            longest = self.starts.get(words[start], 0)
+            for length in range(min(longest, count - start), 0, -1):
                 target = self.phrases.get(tuple(words[start : start + length]))
                 if target is not None:
                     read.append((target, True))
@@ -70,12 +74,17 @@ class LegalFormWords:
     def without_form(self, name):
         """A name folded for sorting, without the legal form before or after it: «АО «Береке»»
         sorts as "береке", among the Б, not among the А."""
-        read = self.read(name)
-        while read and read[0][1]:
-            read.pop(0)
-        while read and read[-1][1]:
-            read.pop()
-        return " ".join(word for word, _form in read) or self.normalize(name)
+        return self.sort_words(self.read(name))
+
+    @staticmethod
+    def sort_words(read):
+        """`without_form` of a name already read."""
+        kept = list(read)
+        while kept and kept[0][1]:
+            kept.pop(0)
+        while kept and kept[-1][1]:
+            kept.pop()
+        return " ".join(word for word, _form in (kept or read))
 
 
 NO_LEGAL_FORMS = LegalFormWords([])
@@ -85,10 +94,12 @@ def organization_texts(legal_forms, bin, name_ru, name_kk, short_name, abbreviat
     """An organization's stored search text and sorting name, from its BIN, names and legal
     form's (Russian) abbreviation: so that "АО Береке" also finds «Акционерное общество
     «Береке»», and lists sort it among the Б."""
-    search_text = legal_forms.normalize(
-        " ".join([bin, name_ru, name_kk, short_name, abbreviation or ""])
-    )
-    return search_text, legal_forms.without_form(name_ru or name_kk)[:500]
+    # The names read apart, the Russian one once for both texts: a legal form's words never run
+    # from one name into the next, and this runs on every organization an import writes.
+    russian, kazakh = legal_forms.read(name_ru), legal_forms.read(name_kk)
+    number, rest = legal_forms.read(bin), legal_forms.read(f"{short_name} {abbreviation or ''}")
+    words = [word for word, _form in (*number, *russian, *kazakh, *rest)]
+    return " ".join(words), legal_forms.sort_words(russian or kazakh)[:500]
 
 
 def search_words(term, legal_forms=NO_LEGAL_FORMS):
