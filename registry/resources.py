@@ -137,6 +137,9 @@ class OrganizationResource(SpreadsheetResource):
             "_legal_forms": LegalForm.objects.words(),
         }
 
+    # A stated size only marks the size as set by hand, which is no column of the file.
+    completes_changed_rows_only = True
+
     def complete_instance(self, instance, row, errors, **kwargs):
         size = self.fields["size_class"].column_name
         if size in row and not widgets.is_blank(row[size]):

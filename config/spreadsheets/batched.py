@@ -266,6 +266,7 @@ class BatchedImport:
         # Once for the whole file: a query while the writer holds the connection would wait.
         self.prepared = resource.prepare_bulk_instances()
         self.completes = resource.completes_instances()
+        self.completes_all = not resource.completes_changed_rows_only
         self.key_taken = None
         if len(self.key_fields) == 1 and not model._meta.get_field(self.key_attribute).is_relation:
             self.key_taken = resource.unique_message(self.key_attribute)
@@ -492,7 +493,7 @@ class BatchedImport:
             if key in batch.taken:
                 errors.setdefault(self.key_attribute, []).append(self.key_taken)
             instance = None
-            if self.completes:
+            if self.completes and (changed or many_changed or not self.completes_all):
                 instance = self.instance(values, stored, related)
                 resource.complete_instance(instance, row, errors, row_number=number)
                 # What the row changes is what it changes once completed.

@@ -267,6 +267,10 @@ class SpreadsheetResource(resources.ModelResource):
         """What a resource works out for a row beyond its cells, on both paths, before the row
         is compared with what is stored and checked (`errors`: the row's problems so far)."""
 
+    # Whether complete_instance only decides what a row that changes a file column writes
+    # besides (never a file column itself): an unchanged row is then left unbuilt.
+    completes_changed_rows_only = False
+
     def completes_instances(self):
         """Whether complete_instance does anything: the batched path then makes an instance
         of every row, unchanged ones too, before comparing it with what is stored."""
