@@ -35,7 +35,12 @@ class JumysAdminConfig(admin_apps.AdminConfig):
     def ready(self):
         super().ready()
         from django.contrib import admin
+        from django.contrib.admin import widgets
         from django_tasks_db.models import DBTaskResult
+
+        # Select2 ships no Kazakh: its pickers said "Searching…" on Kazakh pages. Ours is in
+        # config/static, where the admin's autocomplete looks for a language's file.
+        widgets.SELECT2_TRANSLATIONS["kk"] = "kk"
 
         # The worker's queue is machinery: users follow their imports under "Imports".
         if admin.site.is_registered(DBTaskResult):
