@@ -295,6 +295,7 @@ def run(kind, rows):
         for needed in ("organizations", "people"):
             empty(needed)
             timed_import(needed, workbook(needed, rows))
+            gc.collect()
     files = {
         "new": workbook(kind, rows),
         "unchanged": workbook(kind, rows),
