@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "registry",
     "memoranda",
     "quotas",
+    "vacancies",
 ]
 
 MIDDLEWARE = [
