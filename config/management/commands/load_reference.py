@@ -16,6 +16,8 @@ REFERENCE_FILES = [
     "social_categories.json",
     "quota_categories.json",
     "employment_measures.json",
+    # ISCO-08 groups, each after the group above it (their parent by its code).
+    "occupations.json",
 ]
 
 
