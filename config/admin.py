@@ -539,6 +539,31 @@ class BaseAdmin(FoldedSearchMixin, RegionScopedMixin, ImportExportMixin, History
         return HttpResponseRedirect(run_url(run, self.admin_site))
 
 
+class ReferenceAdmin(BaseAdmin):
+    """The admin of a reference table (a `config.reference.Reference` model): its code and both
+    names listed first and searched, in the model's order, with import and export.
+
+    A table's admin names its resource and only what it adds::
+
+        @admin.register(Currency)
+        class CurrencyAdmin(ReferenceAdmin):
+            resource_classes = [resources.CurrencyResource]
+            extra_columns = ["symbol"]
+    """
+
+    # The table's own columns, listed after the code and the names; its own fields searched
+    # beside them.
+    extra_columns = ()
+    extra_search_fields = ()
+
+    def __init__(self, model, admin_site):
+        # On the instance, before the admin's checks read them: the key is the model's.
+        identity = [model.CODE_FIELD, "name_ru", "name_kk"]
+        self.list_display = [*identity, *self.extra_columns]
+        self.search_fields = [*identity, *self.extra_search_fields]
+        super().__init__(model, admin_site)
+
+
 class ConcurrentEditInlineMixin:
     """Inline rows that carry the version each was opened at, as their record's form does."""
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from config.admin import BaseAdmin, RegionFilter
+from config.admin import BaseAdmin, ReferenceAdmin, RegionFilter
 from registry.models import Organization
 
 from . import resources
@@ -20,32 +20,25 @@ from .personal_data import PersonalDataAdminMixin, PersonalDataExportMixin
 
 
 @admin.register(SocialCategory)
-class SocialCategoryAdmin(BaseAdmin):
+class SocialCategoryAdmin(ReferenceAdmin):
     resource_classes = [resources.SocialCategoryResource]
-    list_display = ["name_ru", "name_kk", "code"]
-    search_fields = ["code", "name_ru", "name_kk"]
 
 
 @admin.register(QuotaCategory)
-class QuotaCategoryAdmin(BaseAdmin):
+class QuotaCategoryAdmin(ReferenceAdmin):
     resource_classes = [resources.QuotaCategoryResource]
-    list_display = [
-        "name_ru",
+    extra_columns = [
         "min_percent",
         "max_percent",
         "min_headcount",
         "excludes_hazardous",
         "rounding",
     ]
-    list_select_related = ["social_category"]
-    search_fields = ["code", "name_ru", "name_kk"]
 
 
 @admin.register(EmploymentMeasure)
-class EmploymentMeasureAdmin(BaseAdmin):
+class EmploymentMeasureAdmin(ReferenceAdmin):
     resource_classes = [resources.EmploymentMeasureResource]
-    list_display = ["name_ru", "name_kk", "code"]
-    search_fields = ["code", "name_ru", "name_kk"]
 
 
 @admin.register(Quota)

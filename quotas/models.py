@@ -17,17 +17,8 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import (
-    DATA_PERMISSIONS,
-    BilingualNameMixin,
-    CodeManager,
-    District,
-    Organization,
-    Region,
-    RegionalQuerySet,
-    history,
-    large_table_history,
-)
+from config.reference import DATA_PERMISSIONS, Reference, history, large_table_history
+from registry.models import District, Organization, Region, RegionalQuerySet
 from registry.search import every_word_in, fold, search_words
 from registry.validators import IdentifierConstraint
 
@@ -63,28 +54,17 @@ DECIMAL_ROUNDING = {
 }
 
 
-class SocialCategory(BilingualNameMixin):
+class SocialCategory(Reference):
     """A social category a person may belong to: disability, NEET youth, released, probation..."""
 
-    code = models.SlugField(_("code"), max_length=32, unique=True)
-    history = history()
-
-    objects = CodeManager()
-
-    class Meta:
-        ordering = ["name_ru"]
+    class Meta(Reference.Meta):
         verbose_name = _("social category")
         verbose_name_plural = _("social categories")
-        default_permissions = DATA_PERMISSIONS
-
-    def natural_key(self):
-        return (self.code,)
 
 
-class QuotaCategory(BilingualNameMixin):
+class QuotaCategory(Reference):
     """A category of people a quota is set for, with its legal range (reference data)."""
 
-    code = models.SlugField(_("code"), max_length=32, unique=True)
     social_category = models.ForeignKey(
         SocialCategory,
         on_delete=models.PROTECT,
@@ -116,15 +96,11 @@ class QuotaCategory(BilingualNameMixin):
         choices=Rounding,
         default=Rounding.HALF_UP,
     )
-    history = history()
 
-    objects = CodeManager()
-
-    class Meta:
+    class Meta(Reference.Meta):
         ordering = ["pk"]
         verbose_name = _("quota category")
         verbose_name_plural = _("quota categories")
-        default_permissions = DATA_PERMISSIONS
         constraints = [
             models.CheckConstraint(
                 condition=Q(min_percent__gte=0)
@@ -134,9 +110,6 @@ class QuotaCategory(BilingualNameMixin):
                 violation_error_message=_("The range must lie within 0–100 % and not be reversed."),
             ),
         ]
-
-    def natural_key(self):
-        return (self.code,)
 
     def clean(self):
         super().clean()
@@ -158,22 +131,13 @@ class QuotaCategory(BilingualNameMixin):
         return int(exact.quantize(Decimal(1), rounding=DECIMAL_ROUNDING[self.rounding]))
 
 
-class EmploymentMeasure(BilingualNameMixin):
+class EmploymentMeasure(Reference):
     """An employment measure a placement is made under (reference data)."""
 
-    code = models.SlugField(_("code"), max_length=32, unique=True)
-    history = history()
-
-    objects = CodeManager()
-
-    class Meta:
+    class Meta(Reference.Meta):
         ordering = ["pk"]
         verbose_name = _("employment measure")
         verbose_name_plural = _("employment measures")
-        default_permissions = DATA_PERMISSIONS
-
-    def natural_key(self):
-        return (self.code,)
 
 
 class PlacementQuerySet(RegionalQuerySet):

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group, User
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from config.admin import BaseAdmin, ConcurrentEditInlineMixin, RegionFilter
+from config.admin import BaseAdmin, ConcurrentEditInlineMixin, ReferenceAdmin, RegionFilter
 from config.employer import EmployerPicture
 from config.history import ChangeReasonForm
 from config.language import TranslatedPermissionsMixin, WithoutLinkRowsMixin
@@ -25,41 +25,34 @@ from .models import (
 
 
 @admin.register(Region)
-class RegionAdmin(BaseAdmin):
+class RegionAdmin(ReferenceAdmin):
     resource_classes = [resources.RegionResource]
-    list_display = ["kato", "name_ru", "name_kk"]
-    search_fields = ["kato", "name_ru", "name_kk"]
 
 
 @admin.register(District)
-class DistrictAdmin(BaseAdmin):
+class DistrictAdmin(ReferenceAdmin):
     resource_classes = [resources.DistrictResource]
-    list_display = ["kato", "name_ru", "name_kk", "kind", "region"]
+    extra_columns = ["kind", "region"]
     list_filter = ["region", "kind"]
     list_select_related = ["region"]
-    search_fields = ["kato", "name_ru", "name_kk"]
     autocomplete_fields = ["region"]
 
 
 @admin.register(LegalForm)
-class LegalFormAdmin(BaseAdmin):
+class LegalFormAdmin(ReferenceAdmin):
     resource_classes = [resources.LegalFormResource]
-    list_display = ["abbr_ru", "abbr_kk", "name_ru", "name_kk", "code"]
-    search_fields = ["code", "abbr_ru", "abbr_kk", "name_ru", "name_kk"]
+    extra_columns = extra_search_fields = ["abbr_ru", "abbr_kk"]
 
 
 @admin.register(OrganizationKind)
-class OrganizationKindAdmin(BaseAdmin):
+class OrganizationKindAdmin(ReferenceAdmin):
     resource_classes = [resources.OrganizationKindResource]
-    list_display = ["name_ru", "name_kk", "code"]
-    search_fields = ["code", "name_ru", "name_kk"]
 
 
 @admin.register(OkedSection)
-class OkedSectionAdmin(BaseAdmin):
+class OkedSectionAdmin(ReferenceAdmin):
     resource_classes = [resources.OkedSectionResource]
-    list_display = ["code", "name_ru", "name_kk", "first_division", "last_division"]
-    search_fields = ["code", "name_ru", "name_kk"]
+    extra_columns = ["first_division", "last_division"]
 
 
 class DistrictOfRegionFilter(admin.SimpleListFilter):

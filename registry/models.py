@@ -10,7 +10,14 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+
+from config.reference import (
+    DATA_PERMISSIONS,
+    Reference,
+    ReferenceManager,
+    history,
+    large_table_history,
+)
 
 from .search import LegalFormWords, every_word_in, organization_texts
 from .validators import IdentifierConstraint, validate_bin
@@ -34,54 +41,6 @@ def normalize_for_search(text):
     return _SPACES.sub(" ", folded).strip()
 
 
-# Reference and registry tables are imported and exported by staff holding these permissions.
-DATA_PERMISSIONS = ("add", "change", "delete", "view", "import", "export")
-
-
-def history(**options):
-    # A 32-bit history id would run out on a national registry that is re-imported often.
-    return HistoricalRecords(history_id_field=models.BigAutoField(primary_key=True), **options)
-
-
-def large_table_history(*unindexed, **options):
-    """History of a table with hundreds of thousands of rows: its records are read by object
-    (`id`) and date, never by the columns named here, so those get no index to keep up to date
-    on every import."""
-    return history(no_db_index=list(unindexed), **options)
-
-
-class BilingualNameMixin(models.Model):
-    """Reference rows named in Russian and Kazakh; `name` follows the active language."""
-
-    name_ru = models.CharField(_("name (Russian)"), max_length=255)
-    name_kk = models.CharField(_("name (Kazakh)"), max_length=255)
-
-    class Meta:
-        abstract = True
-
-    def __str__(self):
-        return self.name
-
-    @property
-    def name(self):
-        if get_language() == "kk":
-            return self.name_kk or self.name_ru
-        return self.name_ru or self.name_kk
-
-
-class CodeManager(models.Manager):
-    """Reference rows are found by their stable code, which fixtures use as a natural key."""
-
-    code_field = "code"
-
-    def get_by_natural_key(self, code):
-        return self.get(**{self.code_field: code})
-
-
-class KatoManager(CodeManager):
-    code_field = "kato"
-
-
 class RegionQuerySet(models.QuerySet):
     def worked_in_by(self, user):
         """The regions a user works in, offered wherever a region is chosen or filtered on: all
@@ -96,48 +55,46 @@ class DistrictQuerySet(models.QuerySet):
         return self.filter(region__in=Region.objects.worked_in_by(user))
 
 
-class Region(BilingualNameMixin):
+class Region(Reference):
     """A top-level administrative unit: one of the regions or cities of republican significance."""
 
+    CODE_FIELD = "kato"
+
+    code = None
     kato = models.CharField(_("KATO code"), max_length=9, unique=True, validators=[kato_validator])
-    history = history()
 
-    objects = KatoManager.from_queryset(RegionQuerySet)()
+    objects = ReferenceManager.from_queryset(RegionQuerySet)()
 
-    class Meta:
-        ordering = ["name_ru"]
+    class Meta(Reference.Meta):
         verbose_name = _("region")
         verbose_name_plural = _("regions")
-        default_permissions = DATA_PERMISSIONS
-
-    def natural_key(self):
-        return (self.kato,)
 
 
-class District(BilingualNameMixin):
+class District(Reference):
     """A district (аудан) or city of regional significance inside a region."""
 
     class Kind(models.TextChoices):
         DISTRICT = "district", _("district")
         CITY = "city", _("city of regional significance")
 
+    CODE_FIELD = "kato"
+
+    code = None
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="districts", verbose_name=_("region")
     )
     kato = models.CharField(_("KATO code"), max_length=9, unique=True, validators=[kato_validator])
     kind = models.CharField(_("kind"), max_length=16, choices=Kind, default=Kind.DISTRICT)
-    history = history()
 
-    objects = KatoManager.from_queryset(DistrictQuerySet)()
+    objects = ReferenceManager.from_queryset(DistrictQuerySet)()
 
-    class Meta:
+    class Meta(Reference.Meta):
         ordering = ["region__name_ru", "name_ru"]
         verbose_name = _("district")
         verbose_name_plural = _("districts")
-        default_permissions = DATA_PERMISSIONS
 
     def natural_key(self):
-        return (self.kato,)
+        return super().natural_key()
 
     natural_key.dependencies = ["registry.region"]
 
@@ -152,58 +109,43 @@ class District(BilingualNameMixin):
             )
 
 
-class LegalFormManager(CodeManager):
+class LegalFormManager(ReferenceManager):
     def words(self):
         """The legal forms' names and abbreviations as searches fold them (one query)."""
         return LegalFormWords(self.values_list("abbr_ru", "abbr_kk", "name_ru", "name_kk"))
 
 
-class LegalForm(BilingualNameMixin):
+class LegalForm(Reference):
     """An organizational and legal form (ТОО / ЖШС, АО / АҚ, ...)."""
 
     code = models.SlugField(_("code"), max_length=16, unique=True)
     abbr_ru = models.CharField(_("abbreviation (Russian)"), max_length=16)
     abbr_kk = models.CharField(_("abbreviation (Kazakh)"), max_length=16)
-    history = history()
 
     objects = LegalFormManager()
 
-    class Meta:
+    class Meta(Reference.Meta):
         ordering = ["abbr_ru"]
         verbose_name = _("legal form")
         verbose_name_plural = _("legal forms")
-        default_permissions = DATA_PERMISSIONS
 
     def __str__(self):
         return f"{self.abbreviation} — {self.name}"
-
-    def natural_key(self):
-        return (self.code,)
 
     @property
     def abbreviation(self):
         return self.abbr_kk if get_language() == "kk" else self.abbr_ru
 
 
-class OrganizationKind(BilingualNameMixin):
+class OrganizationKind(Reference):
     """What an organization is to the employment system: employer, akimat, employment centre..."""
 
-    code = models.SlugField(_("code"), max_length=32, unique=True)
-    history = history()
-
-    objects = CodeManager()
-
-    class Meta:
-        ordering = ["name_ru"]
+    class Meta(Reference.Meta):
         verbose_name = _("organization kind")
         verbose_name_plural = _("organization kinds")
-        default_permissions = DATA_PERMISSIONS
-
-    def natural_key(self):
-        return (self.code,)
 
 
-class OkedSectionManager(CodeManager):
+class OkedSectionManager(ReferenceManager):
     def for_oked(self, oked, sections=None):
         """The section whose divisions include the first two digits of an OKED code.
 
@@ -225,21 +167,19 @@ class OkedSectionManager(CodeManager):
         }
 
 
-class OkedSection(BilingualNameMixin):
+class OkedSection(Reference):
     """A section (A–U) of the general classifier of economic activities, with its divisions."""
 
     code = models.CharField(_("code"), max_length=1, unique=True)
     first_division = models.PositiveSmallIntegerField(_("first division"))
     last_division = models.PositiveSmallIntegerField(_("last division"))
-    history = history()
 
     objects = OkedSectionManager()
 
-    class Meta:
+    class Meta(Reference.Meta):
         ordering = ["code"]
         verbose_name = _("OKED section")
         verbose_name_plural = _("OKED sections")
-        default_permissions = DATA_PERMISSIONS
         constraints = [
             models.CheckConstraint(
                 condition=Q(first_division__lte=models.F("last_division")),
@@ -250,9 +190,6 @@ class OkedSection(BilingualNameMixin):
 
     def __str__(self):
         return f"{self.code} — {self.name}"
-
-    def natural_key(self):
-        return (self.code,)
 
 
 class RegionalQuerySet(models.QuerySet):
