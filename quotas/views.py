@@ -6,6 +6,7 @@ choices through `worked_in_by`, so a report never reads another region's records
 """
 
 import datetime
+from typing import NamedTuple
 
 from django import forms
 from django.contrib import admin
@@ -15,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from registry.models import Region, StaffProfile
 
@@ -100,23 +102,107 @@ def download(request, model_admin, report_file):
     return report_file.response(request.GET["download"])
 
 
-def compliance_sheet(request):
-    quota_admin = model_admin_allowing(request, Quota)
-    data = chosen(request)
-    filterset = QuotaComplianceFilterSet(
-        data, queryset=Quota.objects.visible_to(request.user), request=request
-    )
-    if data is None:
-        filterset.form.initial = initial_choices(
-            request, "compliance", year=timezone.localdate().year
+class Contents(NamedTuple):
+    """What a report's choices make: its table (with `file()`), the place and title lines its
+    title block names, and its file's name without the extension."""
+
+    table: object
+    place: str
+    title_lines: list
+    file_stem: str
+
+
+class ReportView:
+    """A report's page and its files, the same for every report: the choices' form, first
+    filled with the user's last choices; once chosen, the table from the records the user may
+    see, shown on the page or downloaded as XLSX or CSV by a user the model's admin lets export.
+
+    A report declares what differs: its name, model, template, title and defaults, its form,
+    and the table its choices make (`contents`).
+    """
+
+    # The key its choices are remembered under in the session.
+    name = ""
+    # The records' model: its admin decides who may open the report and download its files.
+    model = None
+    template = ""
+    title = ""
+    # What the template calls the table.
+    table_name = "report"
+
+    @classmethod
+    def as_view(cls):
+        def view(request):
+            return cls().respond(request)
+
+        view.__doc__ = cls.__doc__
+        return view
+
+    def defaults(self):
+        """What the form shows on a first visit, unless the user has chosen before."""
+        return {}
+
+    def form(self, request, data):
+        """The form of the report's choices, bound to `data`, or unbound when it is None."""
+        raise NotImplementedError
+
+    def contents(self, request, choices):
+        """The report's `Contents` for the form's cleaned choices."""
+        raise NotImplementedError
+
+    def respond(self, request):
+        model_admin = model_admin_allowing(request, self.model)
+        data = chosen(request)
+        form = self.form(request, data)
+        if data is None:
+            form.initial = initial_choices(request, self.name, **self.defaults())
+        else:
+            refuse_forced_choices(form)
+        table = report_file = None
+        if form.is_valid():
+            remember(request, self.name, form)
+            table, place, title_lines, file_stem = self.contents(request, form.cleaned_data)
+            report_file = table.file(
+                title=str(self.title),
+                place=place,
+                title_lines=title_lines,
+                executor=Executor.of(request.user),
+                file_stem=file_stem,
+            )
+            if request.GET.get("download") in DOWNLOADS:
+                return download(request, model_admin, report_file)
+        return page(
+            request,
+            self.template,
+            str(self.title),
+            {
+                "form": form,
+                self.table_name: table,
+                "file": report_file,
+                "query": data.urlencode() if data else "",
+                "can_download": model_admin.has_export_permission(request),
+            },
         )
-    else:
-        refuse_forced_choices(filterset.form)
-    sheet = report_file = None
-    if filterset.is_valid():
-        remember(request, "compliance", filterset.form)
-        choices = filterset.form.cleaned_data
-        sheet = ComplianceSheet(filterset.qs, filterset.report_date_value)
+
+
+class ComplianceSheetView(ReportView):
+    name = "compliance"
+    model = Quota
+    template = "admin/reports/compliance.html"
+    title = gettext_lazy("Quota-compliance sheet")
+    table_name = "sheet"
+
+    def defaults(self):
+        return {"year": timezone.localdate().year}
+
+    def form(self, request, data):
+        self.filterset = QuotaComplianceFilterSet(
+            data, queryset=Quota.objects.visible_to(request.user), request=request
+        )
+        return self.filterset.form
+
+    def contents(self, request, choices):
+        sheet = ComplianceSheet(self.filterset.qs, self.filterset.report_date_value)
         title_lines = [
             (_("Category"), choices["category"]),
             (_("Year"), choices["year"]),
@@ -128,41 +214,23 @@ def compliance_sheet(request):
             states = dict(ComplianceState.CHOICES)
             title_lines.append((_("Compliance"), states[choices["state"]]))
         place = place_of(request.user, choices.get("region"), choices.get("district"))
-        report_file = sheet.file(
-            title=_("Quota-compliance sheet"),
-            place=place,
-            title_lines=title_lines,
-            executor=Executor.of(request.user),
-            file_stem=f"{_('Quota sheet')} — {place} — {choices['year']}",
-        )
-        if request.GET.get("download") in DOWNLOADS:
-            return download(request, quota_admin, report_file)
-    return page(
-        request,
-        "admin/reports/compliance.html",
-        _("Quota-compliance sheet"),
-        {
-            "form": filterset.form,
-            "sheet": sheet,
-            "file": report_file,
-            "query": data.urlencode() if data else "",
-            "can_download": quota_admin.has_export_permission(request),
-        },
-    )
+        file_stem = f"{_('Quota sheet')} — {place} — {choices['year']}"
+        return Contents(sheet, place, title_lines, file_stem)
 
 
-def employer_months(request):
-    quota_admin = model_admin_allowing(request, Quota)
-    data = chosen(request)
-    form = EmployerMonthsForm(data, user=request.user)
-    if data is None:
-        form.initial = initial_choices(request, "employer_months", year=timezone.localdate().year)
-    else:
-        refuse_forced_choices(form)
-    report = report_file = None
-    if form.is_bound and form.is_valid():
-        remember(request, "employer_months", form)
-        choices = form.cleaned_data
+class EmployerMonthsView(ReportView):
+    name = "employer_months"
+    model = Quota
+    template = "admin/reports/employer_months.html"
+    title = gettext_lazy("Quota fulfilment by employer and month")
+
+    def defaults(self):
+        return {"year": timezone.localdate().year}
+
+    def form(self, request, data):
+        return EmployerMonthsForm(data, user=request.user)
+
+    def contents(self, request, choices):
         year = choices["year"]
         on = min(timezone.localdate(), datetime.date(year, 12, 31))
         quotas = Quota.objects.visible_to(request.user).filter(
@@ -179,63 +247,27 @@ def employer_months(request):
         if choices.get("months_below"):
             title_lines.append((_("Months below quota, at least"), choices["months_below"]))
         place = place_of(request.user, choices["region"])
-        report_file = report.file(
-            title=_("Quota fulfilment by employer and month"),
-            place=place,
-            title_lines=title_lines,
-            executor=Executor.of(request.user),
-            file_stem=f"{_('Quotas by month')} — {place} — {year}",
-        )
-        if request.GET.get("download") in DOWNLOADS:
-            return download(request, quota_admin, report_file)
-    return page(
-        request,
-        "admin/reports/employer_months.html",
-        _("Quota fulfilment by employer and month"),
-        {
-            "form": form,
-            "report": report,
-            "file": report_file,
-            "query": data.urlencode() if data else "",
-            "can_download": quota_admin.has_export_permission(request),
-        },
-    )
+        return Contents(report, place, title_lines, f"{_('Quotas by month')} — {place} — {year}")
 
 
-def measures_report(request):
-    placement_admin = model_admin_allowing(request, Placement)
-    data = chosen(request)
-    form = MeasuresReportForm(data, user=request.user)
-    if data is None:
-        form.initial = initial_choices(request, "measures")
-    else:
-        refuse_forced_choices(form)
-    report = report_file = None
-    if form.is_bound and form.is_valid():
-        remember(request, "measures", form)
-        choices = form.cleaned_data
+class MeasuresReportView(ReportView):
+    name = "measures"
+    model = Placement
+    template = "admin/reports/measures.html"
+    title = gettext_lazy("People covered by employment measures")
+
+    def form(self, request, data):
+        return MeasuresReportForm(data, user=request.user)
+
+    def contents(self, request, choices):
         placements = Placement.objects.visible_to(request.user)
         report = MeasuresReport(choices["start"], choices["end"], choices.get("region"), placements)
         period = f"{choices['start']:%d.%m.%Y} – {choices['end']:%d.%m.%Y}"
         place = place_of(request.user, choices.get("region"))
-        report_file = report.file(
-            title=_("People covered by employment measures"),
-            place=place,
-            title_lines=[(_("Period"), period)],
-            executor=Executor.of(request.user),
-            file_stem=f"{_('Coverage by measures')} — {place} — {period.replace(' ', '')}",
-        )
-        if request.GET.get("download") in DOWNLOADS:
-            return download(request, placement_admin, report_file)
-    return page(
-        request,
-        "admin/reports/measures.html",
-        _("People covered by employment measures"),
-        {
-            "form": form,
-            "report": report,
-            "file": report_file,
-            "query": data.urlencode() if data else "",
-            "can_download": placement_admin.has_export_permission(request),
-        },
-    )
+        file_stem = f"{_('Coverage by measures')} — {place} — {period.replace(' ', '')}"
+        return Contents(report, place, [(_("Period"), period)], file_stem)
+
+
+compliance_sheet = ComplianceSheetView.as_view()
+employer_months = EmployerMonthsView.as_view()
+measures_report = MeasuresReportView.as_view()
