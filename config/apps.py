@@ -36,7 +36,13 @@ class JumysAdminConfig(admin_apps.AdminConfig):
         super().ready()
         from django.contrib import admin
         from django.contrib.admin import widgets
+        from django.contrib.admin.templatetags import admin_list
         from django_tasks_db.models import DBTaskResult
+
+        from .language import boolean_icon
+
+        # Yes/no icons said "True" and "False" on Russian and Kazakh pages.
+        admin_list._boolean_icon = boolean_icon
 
         # Select2 ships no Kazakh: its pickers said "Searching…" on Kazakh pages. Ours is in
         # config/static, where the admin's autocomplete looks for a language's file.

@@ -10,8 +10,9 @@ from django.contrib import admin
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
+from django.templatetags.static import static
 from django.utils import formats, timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext, pgettext_lazy
 from django_tasks_db.models import DBTaskResult
@@ -214,3 +215,22 @@ class WithoutLinkRowsMixin:
 
         counts = {name: count for name, count in counts.items() if str(name) not in plurals}
         return [item for item in kept(deleted) if item != []], counts, perms_needed, protected
+
+
+# What a yes/no icon says to a screen reader, and wherever the image does not load.
+ICON_TEXTS = {
+    True: pgettext_lazy("yes/no icon", "yes"),
+    False: pgettext_lazy("yes/no icon", "no"),
+    None: pgettext_lazy("yes/no icon", "unknown"),
+}
+
+
+def boolean_icon(value):
+    """Django's yes/no icon with its alt text in the reader's language: Django writes Python's
+    "True"/"False" on every page. Django's lists, read-only fields and `@admin.display(
+    boolean=True)` columns all take the icon from `admin_list._boolean_icon`, which the admin
+    app's ready() replaces with this."""
+    name = {True: "yes", False: "no", None: "unknown"}[value]
+    return format_html(
+        '<img src="{}" alt="{}">', static(f"admin/img/icon-{name}.svg"), ICON_TEXTS[value]
+    )
