@@ -156,34 +156,36 @@ class BatchedImport:
             )
         self.preview_limit = resource.preview_rows if self.dry_run else 0
         self.previewed = 0
-        rows, size, checked = len(dataset), self.batch_size, 0
+        size, checked = self.batch_size, 0
         try:
             with transaction.atomic():
                 with self.writer:
-                    batch = self.read_batch(dataset, 0)
-                    for start in range(0, rows, size):
-                        following = None
-                        if start + size < rows:
-                            # Its records are looked up while this batch is checked; the lookup
-                            # waits behind no batch but the one being written.
-                            following = self.read_batch(dataset, start + size)
-                        created, updated = self.check_batch(batch(), result)
+                    # Batches are read in order and once, as a file read as it streams is
+                    # (pipeline.StreamedRows): its length is only a bound until the last one.
+                    start, batch = 0, self.read_batch(dataset, 0)
+                    while batch is not None:
+                        rows, ready = batch
+                        # Its records are looked up while this batch is checked; the lookup
+                        # waits behind no batch but the one being written.
+                        following = self.read_batch(dataset, start + size)
+                        created, updated = self.check_batch(ready(), result)
                         result.totals["new"] += len(created)
                         result.totals["update"] += len(updated)
                         if not result.has_validation_errors() and not self.dry_run:
                             self.write_parents(created, updated)
                             self.writer.write(created, updated)
-                        checked += min(size, rows - start)
+                        checked += rows
                         collect_batch()
                         if progress is not None and following is not None:
-                            progress(checked, self.writer.written, rows)
-                        batch = following
+                            progress(checked, self.writer.written, max(len(dataset), checked))
+                        start, batch = start + size, following
+                result.total_rows = checked
                 self.finish(dataset, result)
                 if progress is not None:
                     # The last batch's, once it is written and before the commit: a caller
                     # that stops the import from here (a user cancelled it) still leaves
                     # nothing written.
-                    progress(checked, self.writer.written, rows)
+                    progress(checked, self.writer.written, checked)
                 if result.has_validation_errors() or result.has_errors() or self.dry_run:
                     transaction.set_rollback(True)
         except DatabaseError as error:
@@ -319,7 +321,8 @@ class BatchedImport:
 
     def read_batch(self, dataset, start):
         """A batch's rows by column, and a function giving them with the stored records they
-        name once the writer has looked them up.
+        name once the writer has looked them up, with the batch's length; None past the last
+        row.
 
         A row of this file whose key an earlier batch has written too is refused as a
         duplicate, so the records stored before the import are all the lookup needs to see.
@@ -332,6 +335,8 @@ class BatchedImport:
                 for values in dataset[start : start + self.batch_size]
             ],
         )
+        if not batch.rows:
+            return None
         for index, row in enumerate(batch.rows):
             try:
                 self.resource.before_import_row(row)
@@ -339,7 +344,7 @@ class BatchedImport:
                 batch.refused[index] = error
         if self.keys_read_here:
             batch.keys = self.keys_of(batch)
-        return self.writer.read(self.look_up, batch)
+        return len(batch.rows), self.writer.read(self.look_up, batch)
 
     def look_up(self, batch):
         """On the writer's thread: what the batch's cells name, the stored records its keys

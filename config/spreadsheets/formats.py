@@ -80,7 +80,7 @@ ZIP_SIGNATURE = b"PK\x03\x04"
 MAX_COMPRESSION_RATIO = 200
 
 
-def check_workbook_archive(data):
+def check_workbook_archive(data, streamed=False):
     """Refuse what is not an XLSX workbook, or would unpack to far more than it weighs."""
     if not data.startswith(ZIP_SIGNATURE):
         if b"\x00" not in data[:4096] and data[:1] != b"\xd0":
@@ -95,20 +95,52 @@ def check_workbook_archive(data):
         raise SpreadsheetError(_("This is not a readable XLSX file.")) from error
     if not any(entry.filename == "xl/workbook.xml" for entry in entries):
         raise SpreadsheetError(_("This archive is not an XLSX workbook."))
-    check_unpacked_size(entries, len(data))
+    check_unpacked_size(entries, len(data), streamed=streamed)
 
 
-def check_unpacked_size(entries, packed_size):
-    """Refuse an archive (XLSX or ODS) that would unpack to far more than it weighs."""
+def unpacked_size(entries):
+    return sum(entry.file_size for entry in entries)
+
+
+def streams(data):
+    """Whether an XLSX workbook is read row by row (streamed.py) rather than whole: it
+    unpacks to more than IMPORT_MAX_UNPACKED_SIZE, what reading a sheet whole may take."""
     from django.conf import settings
 
-    unpacked = sum(entry.file_size for entry in entries)
-    if unpacked > settings.IMPORT_MAX_UNPACKED_SIZE or unpacked > MAX_COMPRESSION_RATIO * max(
-        packed_size, 1
-    ):
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return unpacked_size(archive.infolist()) > settings.IMPORT_MAX_UNPACKED_SIZE
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return False
+
+
+def check_unpacked_size(entries, packed_size, streamed=False):
+    """Refuse an archive (XLSX or ODS) that would unpack to far more than it weighs, or to
+    more than its path reads: IMPORT_MAX_UNPACKED_SIZE for a workbook read whole,
+    IMPORT_STREAM_MAX_UNPACKED_SIZE for one read row by row."""
+    from django.conf import settings
+
+    unpacked = unpacked_size(entries)
+    if unpacked > MAX_COMPRESSION_RATIO * max(packed_size, 1):
         raise SpreadsheetError(
             _("This workbook unpacks to %(size)d MB, too much to import safely.")
             % {"size": unpacked // (1024 * 1024)}
+        )
+    if not streamed and unpacked > settings.IMPORT_MAX_UNPACKED_SIZE:
+        raise SpreadsheetError(
+            _("This workbook unpacks to %(size)d MB, too much to import safely.")
+            % {"size": unpacked // (1024 * 1024)}
+        )
+    if streamed and unpacked > settings.IMPORT_STREAM_MAX_UNPACKED_SIZE:
+        raise SpreadsheetError(
+            _(
+                "This workbook unpacks to %(size)d MB, more than an import reads (%(limit)d MB). "
+                "Split it into several files and import them one after another."
+            )
+            % {
+                "size": unpacked // (1024 * 1024),
+                "limit": settings.IMPORT_STREAM_MAX_UNPACKED_SIZE // (1024 * 1024),
+            }
         )
 
 

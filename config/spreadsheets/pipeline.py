@@ -8,7 +8,9 @@ One `SpreadsheetImport` holds everything one import found and chose; the resourc
 a row's line when it reports a problem.
 """
 
+from array import array
 from dataclasses import dataclass, field
+from itertools import islice
 from operator import itemgetter
 
 import tablib
@@ -52,7 +54,47 @@ class Workbook:
 
     def __len__(self):
         # Rows at most, before the header is found: what a progress bar may start from.
-        return sum(len(table.rows) for table in self.tables)
+        return sum(len(table.lines) for table in self.tables)
+
+
+class StreamedRows:
+    """The rows to import of a sheet read as it streams (tables.read_streamed), in place of a
+    tablib Dataset: what BatchedImport and the resources' hooks ask of one. `headers` may be
+    renamed, `len()` is an upper bound (every line below the header) until the rows have been
+    read, a column given for the whole file is added as one value, and rows are taken in
+    slices, in order, once."""
+
+    def __init__(self, rows, headers, bound):
+        self.rows, self.headers, self.bound = rows, headers, bound
+        self.constants = ()
+        self.taken, self.done = 0, False
+
+    def __len__(self):
+        return self.bound
+
+    def append_col(self, values, header=None):
+        """A column of one value for every row (a value given for the whole file)."""
+        values = list(values)
+        if values and values.count(values[0]) != len(values):
+            raise ValueError("A streamed file takes only columns of one value.")
+        self.constants += (values[0] if values else None,)
+        self.headers = [*self.headers, header]
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice) or key.stop is None:
+            raise IndexError("A streamed file's rows are taken in slices.")
+        if self.done and key.start >= self.taken:
+            return []
+        if key.start != self.taken:
+            raise IndexError("A streamed file's rows are taken in order, once.")
+        rows = list(islice(self.rows, key.stop - key.start))
+        self.taken += len(rows)
+        if len(rows) < key.stop - key.start:
+            # The rows are all read: the length is now the rows'.
+            self.bound, self.done = self.taken, True
+        if self.constants:
+            rows = [values + self.constants for values in rows]
+        return rows
 
 
 @dataclass
@@ -82,7 +124,8 @@ class SpreadsheetImport:
     table: object = None
     header: object = None
     columns: list = field(default_factory=list)
-    lines: list = field(default_factory=list)
+    # The file line of each row to import: four bytes a row, not a Python int.
+    lines: array = field(default_factory=lambda: array("I"))
     skipped: Skipped = field(default_factory=Skipped)
 
     def vocabulary(self):
@@ -209,9 +252,8 @@ class SpreadsheetImport:
         return columns
 
     def dataset(self):
-        """The rows to import, under the resource's own column names, each with its line."""
-        from .headers import is_total_row
-
+        """The rows to import, under the resource's own column names, each with its line: a
+        tablib Dataset, or StreamedRows for a sheet read as it streams."""
         vocabulary = self.vocabulary()
         self.table, self.header = self.choose_table(vocabulary)
         self.columns = self.match_columns(vocabulary)
@@ -229,10 +271,41 @@ class SpreadsheetImport:
             pick = itemgetter(*positions)
         else:
             pick = lambda cells: tuple(cells[position] for position in positions)  # noqa: E731
-        kept = []
-        rows, lines = self.table.rows, self.table.lines
-        for index in range(self.header.last + 1, len(rows)):
-            cells = rows[index]
+        from .tables import Table
+
+        first = self.header.last + 1
+        if isinstance(self.table, Table):
+            rows, lines = self.table.rows, self.table.lines
+            read = ((lines[index], rows[index]) for index in range(first, len(rows)))
+        else:
+            read = self.table.stream(self.header.last)
+        if isinstance(self.table, Table) or not self.resource.imports_in_batches:
+            # The row-by-row path takes a Dataset, whatever the file's size. Rows given at once
+            # are not checked one by one for their width, as append() does.
+            kept = self.kept_rows(read, pick, width, key_positions)
+            dataset = tablib.Dataset(*kept, headers=headers)
+        else:
+            dataset = StreamedRows(
+                self.kept_rows(read, pick, width, key_positions),
+                headers,
+                max(len(self.table.lines) - first, 0),
+            )
+        for name, value in self.values.items():
+            column = str(self.resource.fields[name].column_name)
+            if column not in headers:
+                dataset.append_col([value] * len(dataset), header=column)
+        return dataset
+
+    def kept_rows(self, rows, pick, width, key_positions):
+        """The used cells of each row to import, from (line, cells) pairs; blank and total rows
+        left out and counted, each kept row's line recorded. Blank rows after the last row with
+        anything in it are not the table's, and are not counted."""
+        from .headers import is_total_row
+
+        skipped, lines = self.skipped, self.lines
+        # Blank rows not yet known to lie before a row with content.
+        blank = 0
+        for line, cells in rows:
             if len(cells) < width:
                 cells = [*cells, *[None] * (width - len(cells))]
             values = pick(cells)
@@ -245,20 +318,23 @@ class SpreadsheetImport:
                     break
             if not keyed:
                 if is_total_row(cells):
-                    self.skipped.total += 1
+                    skipped.total += 1
+                    skipped.blank += blank
+                    blank = 0
                     continue
                 if all(is_blank(value) for value in values):
-                    self.skipped.blank += 1
+                    blank += 1
+                    for cell in cells:
+                        if cell is not None:
+                            skipped.blank += blank
+                            blank = 0
+                            break
                     continue
-            kept.append(values)
-            self.lines.append(lines[index])
-        # Rows given at once are not checked one by one for their width, as append() does.
-        dataset = tablib.Dataset(*kept, headers=headers)
-        for name, value in self.values.items():
-            column = str(self.resource.fields[name].column_name)
-            if column not in headers:
-                dataset.append_col([value] * len(dataset), header=column)
-        return dataset
+            if blank:
+                skipped.blank += blank
+                blank = 0
+            lines.append(line)
+            yield values
 
     def check_formulas(self, used):
         """A formula whose result was never saved has no value to import: say where."""

@@ -35,6 +35,7 @@ from .formats import (
     check_workbook_archive,
     decode_text,
     sniff_delimiter,
+    streams,
     unescape_formula,
 )
 
@@ -170,6 +171,8 @@ def read_csv(data):
 def read_workbook(data, file_format):
     if file_format not in ("xlsx", "ods", "xls"):
         raise SpreadsheetError(str(NOT_A_SPREADSHEET))
+    if file_format == "xlsx" and streams(data):
+        return read_streamed(data)
     if file_format == "xlsx":
         check_workbook_archive(data)
     if file_format == "xls":
@@ -246,6 +249,54 @@ def read_sheets(data, file_format, archive):
             raise
         raise SpreadsheetError(str(UNREADABLE)) from error
     return tables
+
+
+def read_streamed(data):
+    """Every visible sheet of an XLSX workbook too large to read whole, as StreamedTables:
+    each holds its first rows, where the header is looked for, and streams the rest."""
+    from .streamed import (
+        SharedStrings,
+        SheetReader,
+        StreamedTable,
+        epoch_of,
+        read_styles,
+        scan_sheet,
+    )
+
+    check_workbook_archive(data, streamed=True)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            strings, styles, epoch = SharedStrings(archive), read_styles(archive), epoch_of(archive)
+            tables = []
+            for name, path in visible_worksheets(archive):
+                # No limit on the cells' area: it is never laid out.
+                size, width, merged, found = scan_sheet(archive, path)
+                table = StreamedTable(name, SheetReader(data, path, strings, styles, epoch), size)
+                table.formulas_without_value = found
+                table.read_head(width)
+                table.merged = [merge for merge in merged if merge[0] < len(table.rows)]
+                tables.append(table)
+    except DAMAGED as error:
+        raise SpreadsheetError(str(UNREADABLE)) from error
+    return tables
+
+
+def visible_worksheets(archive):
+    """(name, zip member) of each visible worksheet, in workbook order (no chart sheets)."""
+    book = fromstring(archive.read("xl/workbook.xml"))
+    paths = sheet_paths(archive)
+    names = set(archive.namelist())
+    found = []
+    for sheet in book.iter(f"{MAIN}sheet"):
+        name, state = sheet.get("name"), sheet.get("state", "visible")
+        path = paths.get(name)
+        if state != "visible" or path not in names:
+            continue
+        with archive.open(path) as member:
+            if not WORKSHEET_PREFIX.search(member.read(HEAD)):
+                continue
+        found.append((name, path))
+    return found
 
 
 def calamine_failed(error):
@@ -457,10 +508,10 @@ class FormulaScanner:
         )
         self.rows, self.columns = 99_999, 26
 
-    def scan(self, text, end, found):
+    def scan(self, text, end, found, measure=True):
         """Record the formulas of the cells that start in text[:end] (whole cells only), and
-        how far the references there reach."""
-        for letters, row, deep_row in FAR_REFERENCE.findall(text, 0, end):
+        (if `measure`) how far the references there reach."""
+        for letters, row, deep_row in FAR_REFERENCE.findall(text, 0, end) if measure else ():
             if letters:
                 self.columns = max(self.columns, column_index(letters) + 1)
             self.rows = max(self.rows, int(row or deep_row))
