@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from registry.models import District, Organization, Region
 
 from .models import EmploymentMeasure, Placement, Quota, QuotaCategory, month_ends
-from .report_files import DECIMAL, INTEGER, TEXT, Column, ReportFile
+from .report_files import DECIMAL, INTEGER, TEXT, Column, ReportTable
 
 # The reference measure (fixtures/reference/employment_measures.json) of quota workplaces.
 QUOTA_PLACE = "quota_place"
@@ -80,7 +80,7 @@ class DistrictGroup:
     totals: Totals = None
 
 
-class ComplianceSheet:
+class ComplianceSheet(ReportTable):
     """Quotas as of a report date, grouped by region and district, with subtotals and a total.
 
     Takes quotas already annotated by `with_compliance(report_date)`, as the sheet's filters
@@ -207,9 +207,6 @@ class ComplianceSheet:
             Column(_("Year average, %"), DECIMAL, 12),
         ]
 
-    def headers(self):
-        return [column.header for column in self.columns()]
-
     @staticmethod
     def row_values(row):
         return [
@@ -257,26 +254,15 @@ class ComplianceSheet:
                 yield "subtotal", self.totals_values(totals)
         yield "total", self.totals_values(self.total)
 
-    def columns_fitted(self):
+    def file_columns(self):
         """The columns, the organization's as wide as its longest name (within a page)."""
         columns = self.columns()
         longest = max((len(row.organization) for row in self.rows), default=0)
         columns[2].width = min(max(24, longest + 2), 60)
         return columns
 
-    def file(self, *, title, place, title_lines, executor, file_stem):
-        return ReportFile(
-            title=title,
-            place=place,
-            title_lines=title_lines,
-            columns=self.columns_fitted(),
-            lines=self.lines(),
-            executor=executor,
-            file_stem=file_stem,
-        )
 
-
-class MeasuresReport:
+class MeasuresReport(ReportTable):
     """People covered by each employment measure within a period; a person counts once in all.
 
     Placements against a quota are counted on a line of their own, whatever measure they were
@@ -327,19 +313,8 @@ class MeasuresReport:
         yield "total", [_("People covered, each counted once"), self.total]
         yield "subtotal", [_("of them people with disabilities"), self.disability_total]
 
-    def file(self, *, title, place, title_lines, executor, file_stem):
-        return ReportFile(
-            title=title,
-            place=place,
-            title_lines=title_lines,
-            columns=self.columns(),
-            lines=self.lines(),
-            executor=executor,
-            file_stem=file_stem,
-        )
 
-
-class EmployerMonths:
+class EmployerMonths(ReportTable):
     """Each employer's quota places and the places filled at every month end of a year, the
     vacancies at the last month end passed, and how many month ends found the quota unmet:
     the employers an akimat is told about."""
@@ -409,9 +384,6 @@ class EmployerMonths:
             Column(_("Months below quota"), INTEGER, 11),
         ]
 
-    def headers(self):
-        return [column.header for column in self.columns()]
-
     def lines(self):
         for row in self.rows:
             yield (
@@ -439,15 +411,4 @@ class EmployerMonths:
                 sum(row["vacant"] for row in self.rows),
                 None,
             ],
-        )
-
-    def file(self, *, title, place, title_lines, executor, file_stem):
-        return ReportFile(
-            title=title,
-            place=place,
-            title_lines=title_lines,
-            columns=self.columns(),
-            lines=self.lines(),
-            executor=executor,
-            file_stem=file_stem,
         )

@@ -211,3 +211,26 @@ class ReportFile:
             row += 2
         book.close()
         return buffer.getvalue()
+
+
+class ReportTable:
+    """What every report's table gives its page and its files: its columns' headers, and the
+    file of its lines under a title block. A table has `columns()` and `lines()`; the file's
+    columns are `file_columns()`, the same unless the table fits them to its contents."""
+
+    def headers(self):
+        return [column.header for column in self.columns()]
+
+    def file_columns(self):
+        return self.columns()
+
+    def file(self, *, title, place, title_lines, executor, file_stem):
+        return ReportFile(
+            title=title,
+            place=place,
+            title_lines=title_lines,
+            columns=self.file_columns(),
+            lines=self.lines(),
+            executor=executor,
+            file_stem=file_stem,
+        )
