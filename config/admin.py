@@ -541,7 +541,8 @@ class BaseAdmin(FoldedSearchMixin, RegionScopedMixin, ImportExportMixin, History
 
 class ReferenceAdmin(BaseAdmin):
     """The admin of a reference table (a `config.reference.Reference` model): its code and both
-    names listed first and searched, in the model's order, with import and export.
+    names listed first and searched (its other names too), in the model's order, with import
+    and export.
 
     A table's admin names its resource and only what it adds::
 
@@ -560,7 +561,7 @@ class ReferenceAdmin(BaseAdmin):
         # On the instance, before the admin's checks read them: the key is the model's.
         identity = [model.CODE_FIELD, "name_ru", "name_kk"]
         self.list_display = [*identity, *self.extra_columns]
-        self.search_fields = [*identity, *self.extra_search_fields]
+        self.search_fields = [*identity, "aliases", *self.extra_search_fields]
         super().__init__(model, admin_site)
 
 

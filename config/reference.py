@@ -20,6 +20,8 @@ and gets from `Reference`:
   redeclares the field; a table keyed otherwise removes it (`code = None`) and names its key
   in `CODE_FIELD` (regions by their KATO code).
 - `name_ru`, `name_kk`, and `name` in the reader's language, which is also `str()`.
+- `aliases`: former and other names, one a line, that imports accept as this row (files
+  made before a rename still name it the old way); `other_names` gives them as a list.
 - ordering by the Russian name (`Meta.ordering` to change it; `class Meta(Reference.Meta)`
   keeps the rest), the import and export permissions (`DATA_PERMISSIONS`), and history
   (`history`, a table of its own per model, as every model of the project has).
@@ -65,6 +67,14 @@ class Reference(models.Model):
     code = models.SlugField(_("code"), max_length=32, unique=True)
     name_ru = models.CharField(_("name (Russian)"), max_length=255)
     name_kk = models.CharField(_("name (Kazakh)"), max_length=255)
+    aliases = models.TextField(
+        _("other names"),
+        blank=True,
+        help_text=_(
+            "Former or other names, one a line, in either language: imported files may name "
+            "the row by them."
+        ),
+    )
     # Each concrete table gets its own history table (registry.HistoricalRegion, ...).
     history = history(inherit=True)
 
@@ -80,6 +90,10 @@ class Reference(models.Model):
 
     def natural_key(self):
         return (getattr(self, self.CODE_FIELD),)
+
+    @property
+    def other_names(self):
+        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
 
     @property
     def name(self):

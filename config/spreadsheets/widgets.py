@@ -227,11 +227,17 @@ class ReferenceWidget(widgets.ForeignKeyWidget):
 
     def build_index(self):
         index = {}
-        for instance in self.model.objects.all():
+        instances = list(self.model.objects.all())
+        for instance in instances:
             for field in self.match_fields:
                 value = getattr(instance, field)
                 if value:
                     index.setdefault(self.index_key(instance, value), instance)
+        # A row's former names (reference data, `Reference.aliases`) after every current name:
+        # a name in use always means the row that bears it now.
+        for instance in instances:
+            for alias in getattr(instance, "other_names", ()):
+                index.setdefault(self.index_key(instance, alias), instance)
         return index
 
     def warm(self):

@@ -135,6 +135,46 @@ def test_people_import_names_an_unknown_social_category_like_any_bad_cell():
     assert not Person.objects.exists()
 
 
+def test_files_naming_the_disability_category_by_its_former_name_import():
+    """«Люди с инвалидностью» became «Лица с инвалидностью»: offices' files made before were
+    refused as naming an unknown category. The former name is the category's other name, kept
+    as reference data, not in the code."""
+    iin = valid_iin(3, datetime.date(2001, 4, 9), "female")
+    people = PEOPLE.format(iin=iin).replace('"disability; neet"', '"Люди с инвалидностью; neet"')
+    result = PersonResource().import_data(dataset(people))
+    assert not result.has_validation_errors(), result.problems
+    person = Person.objects.get(iin=iin)
+    assert set(person.social_categories.values_list("code", flat=True)) == {"disability", "neet"}
+
+    quota = QuotaFactory()
+    placements = (
+        "IIN,Employer BIN,Employment measure,Position,Start date,Quota category\n"
+        f"{person.iin},{quota.organization.bin},vacancy,швея,01.02.2026,Люди с инвалидностью\n"
+    )
+    result = PlacementResource().import_data(dataset(placements))
+    assert not result.has_validation_errors(), result.problems
+    assert Placement.objects.get().quota == quota
+
+    # Without the other name in the reference data, the file is refused as before.
+    QuotaCategory.objects.filter(code="disability").update(aliases="")
+    Placement.objects.all().delete()
+    result = PlacementResource().import_data(dataset(placements))
+    assert [p["value"] for p in result.problems] == ["Люди с инвалидностью"]
+
+
+def test_a_name_in_use_means_its_own_row_before_another_rows_former_name():
+    SocialCategory.objects.filter(code="neet").update(aliases="Студенты\nМолодёжь")
+    students = SocialCategory.objects.create(code="students", name_ru="Студенты", name_kk="Ст")
+    iin = valid_iin(3, datetime.date(2001, 4, 9), "female")
+    people = PEOPLE.format(iin=iin).replace('"disability; neet"', '"Студенты; молодёжь"')
+    result = PersonResource().import_data(dataset(people))
+    assert not result.has_validation_errors(), result.problems
+    assert set(Person.objects.get(iin=iin).social_categories.all()) == {
+        students,
+        SocialCategory.objects.get(code="neet"),
+    }
+
+
 def test_people_import_refuses_a_sex_the_iin_contradicts():
     iin = valid_iin(3, datetime.date(2001, 4, 9), "male")
     result = PersonResource().import_data(dataset(PEOPLE.format(iin=iin)))
