@@ -28,7 +28,12 @@ REFERENCE_MODELS = [
     "quotas.socialcategory",
     "quotas.quotacategory",
     "quotas.employmentmeasure",
+    "vacancies.occupation",
+    "vacancies.skill",
 ]
+# Reference data registry editors keep themselves: the occupational classifier (national
+# positions the official list lacks) and the skills dictionary.
+EDITED_REFERENCE_MODELS = ["vacancies.occupation", "vacancies.skill"]
 REGISTRY_EDITOR = "Редактор реестров / Тізілімдер редакторы"
 DEPARTMENT_HEAD = "Руководитель управления / Басқарма басшысы"
 PERSONAL_DATA_OFFICER = "Ответственный за персональные данные / Дербес деректерге жауапты"
@@ -38,6 +43,7 @@ ROLES = {
     REGISTRY_EDITOR: [
         (DATA_MODELS, ["view", "add", "change", "import", "export"]),
         (REFERENCE_MODELS, ["view"]),
+        (EDITED_REFERENCE_MODELS, ["add", "change", "import", "export"]),
         (["memoranda.reminder"], ["view"]),
     ],
     DEPARTMENT_HEAD: [

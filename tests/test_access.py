@@ -29,6 +29,7 @@ from tests.factories import (
     QuotaFactory,
     SpecialWorkplaceFactory,
 )
+from vacancies.models import Occupation, Skill
 
 pytestmark = pytest.mark.django_db
 OWN, OTHER = "110000000", "350000000"  # Akmola, Karaganda
@@ -52,6 +53,11 @@ def region_records(kato, tag):
     person = PersonFactory(region=region)
     SpecialWorkplaceFactory(organization=employer)
     PlacementFactory(person=person, organization=employer, quota=quota)
+    # Reference data of no region, but none is shipped: the dictionary's entries come from a file.
+    skill = Skill.objects.create(
+        code=f"{kato[:2]}-1", name_ru=f"Навык «{tag}»", name_kk=f"«{tag}» дағдысы"
+    )
+    skill.occupations.add(Occupation.objects.get(code="7212"))
     return employer
 
 

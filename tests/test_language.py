@@ -45,17 +45,21 @@ LANGUAGES = ["ru", "kk"]
 ALLOWED = {"Jumys", "Control", "Command", "Mac", "LDAP", "Single", "Sign-On", "NEET"}
 # Protocol names on the login records' pages.
 ALLOWED |= {"IP", "HTTP", "GET", "POST", "SHA"}
-# Columns and fields whose values are Latin by nature: reference codes ("too", "other"), and on
-# the login records' pages what a browser says of itself, the formats it accepts, the address
-# it asked for and the form it sent.
+# Columns and fields whose values are Latin by nature: reference codes ("too", "other"), an
+# occupation's ISCO-08 title as the ILO publishes it (in English), and on the login records'
+# pages what a browser says of itself, the formats it accepts, the address it asked for and the
+# form it sent.
 DATA_COLUMNS = {
     "field-code",
+    "field-title_en",
     "field-user_agent",
     "field-http_accept",
     "field-path_info",
     "field-get_data",
     "field-post_data",
 }
+# The same in exports, by the attribute a column holds.
+DATA_ATTRIBUTES = {"code", "title_en"}
 FILE_FORMATS = {"xlsx", "xls", "csv", "ods", "pdf"}
 # Codes written in Latin letters: OKED sections (A–U), disability groups (I–III).
 CODE = re.compile(r"^(?:[A-Z]|[IVX]+)$")
@@ -381,7 +385,11 @@ def test_every_export_reads_in_the_language_chosen(reader, format_index):
         assert response.has_header("Content-Disposition"), url
         resource = model_admin.get_export_resource_classes(None)[0]()
         with translation.override(reader.language):
-            codes = {str(f.column_name) for f in resource.fields.values() if f.attribute == "code"}
+            codes = {
+                str(f.column_name)
+                for f in resource.fields.values()
+                if f.attribute in DATA_ATTRIBUTES
+            }
         name = attachment_name(response)
         text = export_text(response.content, file_format, codes)
         problems = latin_words(text) | latin_words(name)
