@@ -58,8 +58,7 @@ class Dashboard:
             int(year) if str(year).isdigit() and int(year) in self.years else self.today.year
         )
         quotas = in_regions_of(Quota.objects.filter(year=self.year), user).with_compliance(
-            # A past year's quotas as they stood at its end, not as of today.
-            min(self.today, datetime.date(self.year, 12, 31))
+            Quota.judged_on(self.year, self.today)
         )
         self.by_region = self.fulfilment(quotas, "organization__region")
         self.region = self.pick_region(region_id)

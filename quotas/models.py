@@ -398,6 +398,12 @@ class Quota(models.Model):
         """Filled places as a percentage of the quota; none for a quota of no places."""
         return None if not places else filled * 100.0 / places
 
+    @staticmethod
+    def judged_on(year, day=None):
+        """The day a year's quotas are judged on: the day (today) while the year runs, its
+        31 December once it is over, so a past year shows as it stood at its end."""
+        return min(day or today(), datetime.date(year, 12, 31))
+
     def refresh_computed_places(self):
         self.computed_places = self.category.places_for(self.base, self.percent)
 

@@ -5,7 +5,6 @@ Each report's page shows what its files hold; the records come through `visible_
 choices through `worked_in_by`, so a report never reads another region's records.
 """
 
-import datetime
 from typing import NamedTuple
 
 from django import forms
@@ -232,7 +231,7 @@ class EmployerMonthsView(ReportView):
 
     def contents(self, request, choices):
         year = choices["year"]
-        on = min(timezone.localdate(), datetime.date(year, 12, 31))
+        on = Quota.judged_on(year)
         quotas = Quota.objects.visible_to(request.user).filter(
             organization__region=choices["region"], year=year, category=choices["category"]
         )

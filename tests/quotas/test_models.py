@@ -205,6 +205,16 @@ def test_year_compliance_before_the_first_month_end_has_no_average():
     assert (year.months, year.mean_filled, year.fulfilment(quota.places)) == ((), None, None)
 
 
+def test_a_year_is_judged_today_while_it_runs_and_on_its_31_december_once_over(monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: D(2026, 5, 20))
+    assert Quota.judged_on(2026) == D(2026, 5, 20)
+    assert Quota.judged_on(2025) == D(2025, 12, 31)
+    # A year not yet begun is judged today, when nothing of it is filled.
+    assert Quota.judged_on(2027) == D(2026, 5, 20)
+    assert Quota.judged_on(2024, D(2026, 1, 15)) == D(2024, 12, 31)
+    assert Quota.judged_on(2026, D(2026, 1, 15)) == D(2026, 1, 15)
+
+
 def test_special_workplace_is_occupied_while_a_placement_is_active():
     from quotas.models import SpecialWorkplace
 
