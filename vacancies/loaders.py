@@ -244,6 +244,24 @@ def table_entries(table, header, columns):
     return entries
 
 
+def too_long(entry, model):
+    """What of an entry does not fit its column: said, rather than refused by the database."""
+    problems = []
+    for name in ("code", "name_ru", "name_kk"):
+        field, value = model._meta.get_field(name), getattr(entry, name)
+        if len(value) > field.max_length:
+            problems.append(
+                _("%(place)s: the %(field)s has %(length)s characters; at most %(limit)s fit.")
+                % {
+                    "place": entry.place,
+                    "field": field.verbose_name,
+                    "length": len(value),
+                    "limit": field.max_length,
+                }
+            )
+    return problems
+
+
 @dataclass
 class Outcome:
     """What a load did, for the command to report."""
@@ -287,6 +305,7 @@ def load_occupations(data, reason="load_occupations"):
             )
             continue
         first_place[entry.code] = entry.place
+        problems += too_long(entry, Occupation)
         if not entry.name_ru and not entry.name_kk:
             problems.append(
                 _("%(place)s: the code %(code)s has no name in Russian or Kazakh.")
@@ -374,6 +393,7 @@ def load_skills(data, reason="load_skills"):
             )
             continue
         first_place[entry.code] = entry.place
+        problems += too_long(entry, Skill)
         if entry.code not in stored and not (entry.name_ru and entry.name_kk):
             problems.append(
                 _("%(place)s: the new code %(code)s needs its name in both Russian and Kazakh.")

@@ -188,3 +188,20 @@ def test_a_skill_linked_to_an_unknown_occupation_is_refused_and_nothing_written(
         )
     assert "строка 3: в классификаторе нет занятия 7299." in str(refused.value)
     assert not Skill.objects.exists()
+
+
+def test_a_code_or_name_longer_than_its_column_is_said_not_failed_by_the_database(tmp_path):
+    long_name = "Оператор " * 60
+    with pytest.raises(CommandError) as refused:
+        load(
+            "load_occupations",
+            "long.csv",
+            tmp_path,
+            "Код;Наименование на русском языке;Атауы (қазақ тілінде)\n"
+            f"4110-12345678901234;Делопроизводитель;Іс жүргізуші\n"
+            f"4110-9;{long_name};Іс жүргізуші\n",
+        )
+    message = str(refused.value)
+    assert "строка 2: поле «код» — 19 символов, а помещается не больше 16." in message
+    assert "строка 3: поле «наименование (рус.)» — 539 символов" in message
+    assert not Occupation.objects.filter(code__startswith="4110-").exists()
