@@ -1,3 +1,6 @@
+import csv
+import io
+
 import pytest
 from django.urls import reverse
 
@@ -101,3 +104,30 @@ def test_a_department_head_reads_the_classifier_but_changes_nothing(client, make
         == 403
     )
     assert Skill.objects.get(pk=skill.pk).name_ru == "Сварка"
+
+
+def test_the_classifier_exports_with_each_groups_parent_code(editor):
+    url = reverse("admin:vacancies_occupation_export")
+    form = editor.get(url).context["form"]
+    data = {"format": "1", "resource": "0"}
+    data.update(
+        {
+            name: "on"
+            for name, field in form.fields.items()
+            if getattr(field, "is_selectable_field", False)
+        }
+    )
+    rows = list(csv.reader(io.StringIO(editor.post(url, data).content.decode("utf-8-sig"))))
+    assert rows[0] == [
+        "Код",
+        "Уровень",
+        "Код группы",
+        "Наименование (рус.)",
+        "Наименование (каз.)",
+        "Наименование по МСКЗ-08 (на английском)",
+        "Наименования сверены с НКЗ",
+    ]
+    by_code = {row[0]: row for row in rows[1:]}
+    assert len(by_code) == 619
+    assert by_code["7212"][1:3] == ["начальная группа", "721"]
+    assert by_code["7212"][5:] == ["Welders and flamecutters", "нет"]
