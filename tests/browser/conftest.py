@@ -10,6 +10,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+# Every journey's users sign in with it.
+PASSWORD = "Journey-2026-password"
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +52,38 @@ def page(browser, live_server):
     page.base = live_server.url
     yield page
     context.close()
+
+
+def sign_in(page, username, password=PASSWORD, *, wait_for="#content", before_submit=None):
+    """Signs in through the login form, as a person does: the login page is opened unless it
+    is open already (its language chosen there, say); `before_submit()` runs with the form
+    filled in; returns once `wait_for` is on the page signed in to."""
+    if "/admin/login/" not in page.url:
+        page.goto(page.base + "/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    if before_submit:
+        before_submit()
+    page.click("input[type=submit]")
+    page.wait_for_selector(wait_for)
+    return page
+
+
+def speak(page, language, at=None):
+    """Chooses a language in the header's switch, on the page at `at` or on the one open, and
+    waits for the page in that language."""
+    if at is not None:
+        page.goto(page.base + at)
+    page.select_option("#language-switch-select", language)
+    page.wait_for_selector(f"html[lang={language}]")
+
+
+@pytest.fixture
+def signed_in(page, django_user_model):
+    """A superuser, "head", signed in through the login form; the page in Russian until a
+    test chooses its language."""
+    django_user_model.objects.create_superuser("head", "head@example.kz", PASSWORD)
+    return sign_in(page, "head")
 
 
 @pytest.fixture

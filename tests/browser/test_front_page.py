@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from registry.models import Region, StaffProfile
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import PASSWORD, SCREENSHOTS, sign_in, speak
 from tests.factories import (
     CommitmentFactory,
     OrganizationFactory,
@@ -18,7 +18,6 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "Front-page-2026-password"
 DAY = datetime.date(2026, 9, 15)
 
 # Where the front page's parts sit, and whether any text is cut or broken inside a word.
@@ -89,20 +88,14 @@ def test_the_front_page_fits_a_1366_pixel_screen_in_two_columns_in_russian_and_k
     some_work()
     user = django_user_model.objects.create_superuser("head", "head@example.kz", PASSWORD)
     page.set_viewport_size({"width": 1366, "height": 768})
-    page.goto(page.base + "/admin/login/")
     # The language is chosen before signing in, and kept as the user's setting.
-    page.select_option("#language-switch-select", "kk")
-    page.wait_for_selector("html[lang=kk]")
+    speak(page, "kk", at="/admin/login/")
     page.screenshot(path=str(SCREENSHOTS / "11-login-kk-1366x768.png"))
-    page.fill("#id_username", "head")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector(".dashboard")
+    sign_in(page, "head", wait_for=".dashboard")
     assert page.locator("html").get_attribute("lang") == "kk"
     assert StaffProfile.objects.get(user=user).language == "kk"
     for language in ["kk", "ru"]:
-        page.select_option("#language-switch-select", language)
-        page.wait_for_selector(f"html[lang={language}]")
+        speak(page, language)
         page.screenshot(path=str(SCREENSHOTS / f"11-front-page-{language}-1366x768.png"))
         page.click(".dashboard-months-toggle summary")
         page.screenshot(
@@ -126,11 +119,7 @@ def test_the_front_page_fits_a_1366_pixel_screen_in_two_columns_in_russian_and_k
 def test_a_regions_bar_opens_the_quotas_it_counts(page, django_user_model):
     some_work()
     django_user_model.objects.create_superuser("head", "head@example.kz", PASSWORD)
-    page.goto(page.base + "/admin/login/")
-    page.fill("#id_username", "head")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector(".dashboard")
+    sign_in(page, "head", wait_for=".dashboard")
     page.click("#chart-regions ~ svg a.drill >> nth=-1")
     page.wait_for_selector("#result_list")
     page.screenshot(path=str(SCREENSHOTS / "11-front-page-bar-opens-quotas.png"))

@@ -3,10 +3,10 @@
 import pytest
 
 from registry.models import Organization
+from tests.browser.conftest import PASSWORD, sign_in, speak
 from tests.factories import OrganizationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "Journey-2026-password"
 
 
 @pytest.mark.parametrize("language", ["ru", "kk"])
@@ -15,16 +15,11 @@ def test_change_with_a_reason_then_restore_the_earlier_version(
 ):
     django_user_model.objects.create_superuser("editor", "editor@example.kz", PASSWORD)
     organization = OrganizationFactory(headcount=100)
-    page.goto(page.base + "/admin/login/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#content")
+    sign_in(page, "editor")
     change = f"{page.base}/admin/registry/organization/{organization.pk}/change/"
     page.goto(change)
     if language == "kk":
-        page.select_option("#language-switch-select", "kk")
-        page.wait_for_selector("html[lang=kk]")
+        speak(page, "kk")
     page.fill("#id_headcount", "175")
     page.fill("#id_change_reason", "Письмо работодателя № 4")
     page.click("input[name=_continue]")

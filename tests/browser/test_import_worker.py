@@ -15,13 +15,13 @@ from django.db import connection
 from bench.imports import organizations_workbook
 from config.models import ImportRun
 from registry.models import Organization
+from tests.browser.conftest import PASSWORD, sign_in, speak
 from tests.test_kazakh import english_msgids, untranslated
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
 # Enough rows that checking them outlasts the page's one-second polls on a fast machine.
 ROWS = 60_000
-PASSWORD = "Journey-2026-password"
 SEEN = """() => [...document.querySelectorAll('.import-run [data-field]')]
   .map(e => e.textContent.trim()).join(' | ')"""
 
@@ -106,13 +106,8 @@ def test_an_upload_is_checked_and_written_by_the_worker_while_its_page_follows(
     django_user_model.objects.create_superuser("head", "head@example.kz", PASSWORD)
     path = tmp_path / f"register-{language}.xlsx"
     organizations_workbook(path, ROWS)
-    page.goto(page.base + "/admin/login/")
-    page.fill("#id_username", "head")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#content")
-    page.select_option("#language-switch-select", language)
-    page.wait_for_selector(f"html[lang={language}]")
+    sign_in(page, "head")
+    speak(page, language)
 
     page.goto(page.base + "/admin/registry/organization/import/")
     page.set_input_files("#id_import_file", str(path))

@@ -12,7 +12,7 @@ from config.models import ColumnMapping, ImportRun
 from config.roles import DEPARTMENT_HEAD, REGISTRY_EDITOR
 from config.spreadsheets.uploads import FOLDER
 from registry.models import Organization, Region
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import PASSWORD, SCREENSHOTS, sign_in, speak
 from tests.config.test_mappings import HEADERS, UNKNOWN, register, xlsx
 from tests.factories import OrganizationFactory, PlacementFactory, QuotaFactory
 from tests.test_access import OWN
@@ -20,19 +20,13 @@ from tests.test_kazakh import english_msgids, untranslated
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DATA = Path(__file__).resolve().parents[1] / "registry" / "data"
-PASSWORD = "Journey-2026-password"
 
 
 @pytest.fixture
 def logged_in(page, shot, django_user_model):
+    """As `signed_in`, with a screenshot of the login form filled in."""
     django_user_model.objects.create_superuser("head", "head@example.kz", PASSWORD)
-    page.goto(page.base + "/admin/login/")
-    page.fill("#id_username", "head")
-    page.fill("#id_password", PASSWORD)
-    shot("01-login")
-    page.click("input[type=submit]")
-    page.wait_for_selector("#content")
-    return page
+    return sign_in(page, "head", before_submit=lambda: shot("01-login"))
 
 
 def test_import_an_organizations_workbook_preview_confirm_and_see_the_rows(logged_in, shot):
@@ -131,14 +125,9 @@ def test_department_head_goes_from_the_front_page_to_the_downloaded_sheet(
         organization=OrganizationFactory(region=Region.objects.get(kato="110000000")), year=year
     )
 
-    page.goto(page.base + "/admin/login/")
-    page.fill("#id_username", "head")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#content")
+    sign_in(page, "head")
     if language == "kk":
-        page.select_option("#language-switch-select", "kk")
-        page.wait_for_selector("html[lang=kk]")
+        speak(page, "kk")
     shot(f"reports-{language}-01-front-page")
     page.click(f".reports-entry h2 >> text={words['reports']}")
     page.wait_for_selector(".reports-list")
@@ -189,9 +178,7 @@ def test_department_head_goes_from_the_front_page_to_the_downloaded_sheet(
 
 def test_switch_to_kazakh_and_see_kazakh_labels(logged_in, shot):
     page = logged_in
-    page.goto(page.base + "/admin/registry/organization/")
-    page.select_option("#language-switch-select", "kk")
-    page.wait_for_selector("html[lang=kk]")
+    speak(page, "kk", at="/admin/registry/organization/")
     shot("07-kazakh")
     text = page.locator("body").inner_text()
     assert "Ұйымдар" in text
@@ -241,9 +228,7 @@ def test_pages_fit_a_1366_pixel_screen_in_russian_and_kazakh(logged_in, shot):
         "/admin/quotas/specialworkplace/",
     ]
     for language in ["ru", "kk"]:
-        page.goto(page.base + "/admin/")
-        page.select_option("#language-switch-select", language)
-        page.wait_for_selector(f"html[lang={language}]")
+        speak(page, language, at="/admin/")
         for path in paths:
             page.goto(page.base + path)
             width, wide = page.evaluate(OVERFLOW)
@@ -289,12 +274,7 @@ def editor_page(page, make_staff, settings, tmp_path):
     editor = make_staff("editor", groups=[REGISTRY_EDITOR], regions=[OWN])
     editor.set_password(PASSWORD)
     editor.save()
-    page.goto(page.base + "/admin/login/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#content")
-    return page
+    return sign_in(page, "editor")
 
 
 def upload_register(page, path):
@@ -309,9 +289,7 @@ def test_map_an_unknown_register_once_then_import_next_months_file_straight_away
     editor_page, shot, tmp_path, language
 ):
     page, words, msgids = editor_page, IMPORT_WORDS[language], english_msgids()
-    page.goto(page.base + "/admin/")
-    page.select_option("#language-switch-select", language)
-    page.wait_for_selector(f"html[lang={language}]")
+    speak(page, language, at="/admin/")
 
     # A district office's register: a title block, a row-number column, a column of its own,
     # a misspelt "Адрес" and no kind of organization. The import asks what the columns hold.
@@ -423,9 +401,7 @@ def test_the_import_pages_header_takes_one_line_on_a_1366_pixel_screen(
     )
     paths = ["/admin/registry/organization/import/", f"/admin/config/importrun/{run.pk}/change/"]
     for language in ["ru", "kk"]:
-        page.goto(page.base + "/admin/")
-        page.select_option("#language-switch-select", language)
-        page.wait_for_selector(f"html[lang={language}]")
+        speak(page, language, at="/admin/")
         for name, path in zip(["import", "import-run"], paths, strict=True):
             page.goto(page.base + path)
             page.screenshot(path=str(SCREENSHOTS / f"10-{name}-header-{language}-1366x768.png"))

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from quotas.models import Placement
 from registry.models import Region
+from tests.browser.conftest import speak
 from tests.factories import (
     OrganizationFactory,
     PersonFactory,
@@ -16,29 +17,10 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "Lookups-2026-password"
 WORDS = {
     "ru": {"region": "Карагандинская область", "legal_form": "ТОО — Товарищество", "born": "г. р."},
     "kk": {"region": "Қарағанды облысы", "legal_form": "ЖШС — Жауапкершілігі", "born": "ж. т."},
 }
-
-
-@pytest.fixture
-def signed_in(page, django_user_model):
-    """A superuser signed in through the login form; the language is chosen per test."""
-    django_user_model.objects.create_superuser("head", "head@example.kz", PASSWORD)
-    page.goto(page.base + "/admin/login/")
-    page.fill("#id_username", "head")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#content")
-    return page
-
-
-def speak(page, language):
-    page.goto(page.base + "/admin/")
-    page.select_option("#language-switch-select", language)
-    page.wait_for_selector(f"html[lang={language}]")
 
 
 def choose(page, field, typed, expected):
@@ -58,7 +40,7 @@ def choose(page, field, typed, expected):
 @pytest.mark.parametrize("language", ["ru", "kk"])
 def test_a_reference_typed_in_lower_case_is_found(signed_in, shot, language):
     page, words = signed_in, WORDS[language]
-    speak(page, language)
+    speak(page, language, at="/admin/")
     page.goto(page.base + "/admin/registry/organization/add/")
     choose(page, "region", "караг", words["region"])
     choose(page, "legal_form", "жшс" if language == "kk" else "тоо", words["legal_form"])
@@ -81,7 +63,7 @@ def test_an_organization_is_found_without_kazakh_letters_and_in_any_order(
     wanted = OrganizationFactory(name_ru="«Көкшетау Нан» ЖШС", name_kk="«Көкшетау Нан» ЖШС")
     OrganizationFactory(name_ru="ТОО «Береке-Агро»", name_kk="«Береке-Агро» ЖШС")
     OrganizationFactory(name_ru="АО «Алтын Нан»", name_kk="«Алтын Нан» АҚ")
-    speak(page, language)
+    speak(page, language, at="/admin/")
     page.goto(page.base + "/admin/registry/organization/")
     page.fill("#searchbar", "нан кокшетау")
     page.press("#searchbar", "Enter")
@@ -122,7 +104,7 @@ def test_a_placement_for_an_employer_offers_its_quotas_and_tells_people_apart(
         )
         for year in (1985, 1990)
     ]
-    speak(page, language)
+    speak(page, language, at="/admin/")
     # From the employer's page, to the placement form with the employer chosen.
     page.goto(page.base + f"/admin/registry/organization/{employer.pk}/change/")
     shot(f"placement_from_the_employers_page_{language}")

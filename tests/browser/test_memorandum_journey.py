@@ -7,21 +7,16 @@ import pytest
 from django.utils import translation
 
 from memoranda.models import Memorandum
+from tests.browser.conftest import PASSWORD, sign_in, speak
 from tests.factories import OrganizationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "Journey-2026-password"
 
 
 @pytest.fixture
 def staff_page(page, django_user_model):
     django_user_model.objects.create_superuser("curator", "curator@example.kz", PASSWORD)
-    page.goto(page.base + "/admin/login/")
-    page.fill("#id_username", "curator")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#content")
-    return page
+    return sign_in(page, "curator")
 
 
 def choose_party(page, row, typed, name):
@@ -44,8 +39,7 @@ def test_a_memorandum_with_parties_commitments_and_a_reported_value_on_one_page(
     )
     page.goto(page.base + "/admin/memoranda/memorandum/add/")
     if language == "kk":
-        page.select_option("#language-switch-select", "kk")
-        page.wait_for_selector("html[lang=kk]")
+        speak(page, "kk")
     page.fill("#id_number", f"М-{language}-7")
     page.fill("#id_title_ru", "О трудоустройстве выпускников")
     with translation.override(language):
