@@ -8,9 +8,10 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import NestedObjects, lookup_spawns_duplicates, unquote
+from django.contrib.admin.widgets import AdminTextareaWidget
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import connection, router
+from django.db import connection, models, router
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.defaultfilters import filesizeformat
@@ -540,9 +541,9 @@ class BaseAdmin(FoldedSearchMixin, RegionScopedMixin, ImportExportMixin, History
 
 
 class ReferenceAdmin(BaseAdmin):
-    """The admin of a reference table (a `config.reference.Reference` model): its code and both
-    names listed first and searched (its other names too), in the model's order, with import
-    and export.
+    """The admin of a reference table (a `config.reference.Reference` model): listed by its
+    names, then its own columns, then its code; searched by code, names and other names; in
+    the model's order, with import and export.
 
     A table's admin names its resource and only what it adds::
 
@@ -552,16 +553,21 @@ class ReferenceAdmin(BaseAdmin):
             extra_columns = ["symbol"]
     """
 
-    # The table's own columns, listed after the code and the names; its own fields searched
-    # beside them.
+    # The table's own columns, listed after the names; its own fields searched beside them.
     extra_columns = ()
     extra_search_fields = ()
+    # A classifier's code that people know (KATO, an OKED section's letter) leads the list; a
+    # code made for files and fixtures ("disability") closes it.
+    code_first = False
+    # Other names are a line or two.
+    formfield_overrides = {models.TextField: {"widget": AdminTextareaWidget(attrs={"rows": 3})}}
 
     def __init__(self, model, admin_site):
         # On the instance, before the admin's checks read them: the key is the model's.
-        identity = [model.CODE_FIELD, "name_ru", "name_kk"]
-        self.list_display = [*identity, *self.extra_columns]
-        self.search_fields = [*identity, "aliases", *self.extra_search_fields]
+        code, names = model.CODE_FIELD, ["name_ru", "name_kk"]
+        columns = [*names, *self.extra_columns]
+        self.list_display = [code, *columns] if self.code_first else [*columns, code]
+        self.search_fields = [code, *names, "aliases", *self.extra_search_fields]
         super().__init__(model, admin_site)
 
 

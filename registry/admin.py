@@ -27,11 +27,13 @@ from .models import (
 @admin.register(Region)
 class RegionAdmin(ReferenceAdmin):
     resource_classes = [resources.RegionResource]
+    code_first = True
 
 
 @admin.register(District)
 class DistrictAdmin(ReferenceAdmin):
     resource_classes = [resources.DistrictResource]
+    code_first = True
     extra_columns = ["kind", "region"]
     list_filter = ["region", "kind"]
     list_select_related = ["region"]
@@ -52,6 +54,7 @@ class OrganizationKindAdmin(ReferenceAdmin):
 @admin.register(OkedSection)
 class OkedSectionAdmin(ReferenceAdmin):
     resource_classes = [resources.OkedSectionResource]
+    code_first = True
     extra_columns = ["first_division", "last_division"]
 
 
