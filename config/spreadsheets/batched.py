@@ -24,7 +24,14 @@ from django.db.models import F, Model
 from django.utils.translation import gettext as _
 from import_export.results import RowResult
 
-from .bulk import AnyOf, BulkWriter, RememberingCleaner, stored_records
+from .bulk import (
+    AnyOf,
+    BulkWriter,
+    RememberingCleaner,
+    new_records,
+    stored_directly,
+    stored_records,
+)
 from .collector import collect_batch
 from .pipeline import ImportFileError
 from .preview import PreviewDiff
@@ -60,6 +67,7 @@ class Column:
     relation: object = None  # the foreign key it sets, if any
     target: str | None = None  # the attribute of the named record the foreign key stores
     many: object = None  # the many-to-many field it sets, if any
+    key_at: int | None = None  # its place in the row's key, where the key holds its value
 
     @property
     def attribute(self):
@@ -257,6 +265,11 @@ class BatchedImport:
             model._meta.get_field(each.attribute).attname for each in self.key_fields
         ]
         self.key_attribute = self.key_fields[0].attribute
+        # A key column's value is read once, for the row's key (which holds a related record's
+        # identity instead: those are read again).
+        for column in self.columns:
+            if column.relation is None and column.field in self.key_fields:
+                column.key_at = self.key_fields.index(column.field)
         # Keys that need no lookup are read by the checking thread while the writer is busy:
         # on the writer's thread they would be read before the lookup, which an unchanged file
         # waits for.
@@ -265,8 +278,10 @@ class BatchedImport:
         self.relations = relations_of(model)
         self.default_row = self.row_defaults(model)
         self.stored_record = stored_records(model, self.attnames, resource.get_queryset().db)
+        self.new_record = new_records(model)
         # Once for the whole file: a query while the writer holds the connection would wait.
         self.prepared = resource.prepare_bulk_instances()
+        self.prepared_directly = all(stored_directly(model, name) for name in self.prepared)
         self.completes = resource.completes_instances()
         self.completes_all = not resource.completes_changed_rows_only
         self.key_taken = None
@@ -468,11 +483,14 @@ class BatchedImport:
             changed = stored is None
             errors, related = {}, []
             for column in self.columns:
-                try:
-                    value = column.read(row, found)
-                except ValueError as error:
-                    errors[column.attribute] = [str(error)]
-                    continue
+                if key is not None and column.key_at is not None:
+                    value = key[column.key_at]
+                else:
+                    try:
+                        value = column.read(row, found)
+                    except ValueError as error:
+                        errors[column.attribute] = [str(error)]
+                        continue
                 if column.relation is not None:
                     related.append((column.relation, value))
                     value = None if value is None else getattr(value, column.target)
@@ -531,17 +549,20 @@ class BatchedImport:
         return created, updated
 
     def instance(self, values, stored, related):
-        model = self.model
         if stored is None:
-            instance = model(*values)
+            instance = self.new_record(values)
         else:
             instance = self.stored_record(values)
             instance._stored_values = stored
         # The records the widgets read, so that checks following a key make no query.
+        cache = instance._state.fields_cache
         for relation, value in related:
-            relation.set_cached_value(instance, value)
-        for name, value in self.prepared.items():
-            setattr(instance, name, value)
+            cache[relation.cache_name] = value
+        if self.prepared_directly:
+            instance.__dict__.update(self.prepared)
+        else:
+            for name, value in self.prepared.items():
+                setattr(instance, name, value)
         return instance
 
     def clean(self, instance, errors):
@@ -642,11 +663,14 @@ def loaded(instance, relations):
     """The foreign keys of an instance that hold a record already: one read from the database
     (its key set) or one this import adds (cached, not yet written). Checking them again would
     cost a query each."""
+    values = instance.__dict__
+    cached = instance._state.fields_cache
     return [
         each.name
         for each in relations
         if (
-            getattr(instance, each.attname) is not None
-            or each.get_cached_value(instance, None) is not None
+            (values[each.attname] if each.attname in values else getattr(instance, each.attname))
+            is not None
+            or cached.get(each.cache_name) is not None
         )
     ]

@@ -2,15 +2,26 @@
 leave."""
 
 import itertools
+import math
 import operator
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import DEFAULT_DB_ALIAS, connections, router
-from django.db.models import DateField, DateTimeField, Field, Model, signals
+from django.db.models import (
+    CharField,
+    DateField,
+    DateTimeField,
+    Field,
+    Model,
+    TextField,
+    signals,
+)
 from django.db.models.base import ModelState
 from django.db.models.expressions import DatabaseDefault
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.lookups import In
 from django.utils import timezone, translation
 from simple_history.models import HistoricalRecords
@@ -94,6 +105,36 @@ def stored_records(model, attnames, database):
     return record
 
 
+def new_records(model):
+    """A function making a new, unsaved record from its concrete values in field order, as
+    model(*values) does: directly, as `stored_records` does, where nothing else would happen
+    (no __init__ of the model's own, no receivers of its signals, no attribute that does more
+    than store its value but a foreign key's, which on a new instance only stores it either)."""
+    fields = model._meta.concrete_fields
+    attnames = [field.attname for field in fields]
+    plain = all(
+        stored_directly(model, field.attname)
+        or type(getattr(model, field.attname)) is ForeignKeyDeferredAttribute
+        for field in fields
+    )
+    if (
+        not plain
+        or model.__init__ is not Model.__init__
+        or signals.pre_init.has_listeners(model)
+        or signals.post_init.has_listeners(model)
+    ):
+        return lambda values: model(*values)
+    new = model.__new__
+
+    def record(values):
+        instance = new(model)
+        instance.__dict__.update(zip(attnames, values, strict=True))
+        instance._state = ModelState()
+        return instance
+
+    return record
+
+
 class RememberingCleaner:
     """`Model.full_clean` without the unique and constraint checks, for many instances of one
     model: a value a field has passed once is not checked again.
@@ -105,7 +146,8 @@ class RememberingCleaner:
     down a column of unique names. Given the record's `stored` values (its concrete values, in
     field order), a value the instance keeps as stored is not checked again: it was when it was
     stored, and a changed row's unique values (its key, its search text) would otherwise be
-    checked on every row.
+    checked on every row. A text within its length, of a field that checks nothing else, passes
+    without being remembered: names are unique down their column.
     """
 
     def __init__(self, model, limit=10_000):
@@ -114,38 +156,70 @@ class RememberingCleaner:
         self.at = {field.name: concrete.index(field) for field in self.fields}
         self.passed = {field.name: {} for field in self.fields if not field.is_relation}
         self.limit = limit
-        # A model that cleans its fields its own way is cleaned its own way.
-        self.own_way = model.clean_fields is not Model.clean_fields
+        # A model that cleans its fields its own way is cleaned its own way, unless its way is
+        # only to fill some first (`fill_before_cleaning`).
+        self.fill = getattr(model, "fill_before_cleaning", None)
+        self.own_way = model.clean_fields is not Model.clean_fields and self.fill is None
+        # What each field's check needs, worked out once: it runs for every field of every row.
+        self.plan = [
+            (
+                field,
+                field.name,
+                field.attname,
+                self.at[field.name],
+                field.blank,
+                field.empty_values,
+                # Only a field with a database default is given one.
+                field.has_db_default(),
+                self.passed.get(field.name),
+                stored_directly(model, field.attname),
+                text_limit(field),
+            )
+            for field in self.fields
+        ]
 
     def full_clean(self, instance, exclude=(), stored=None):
         if self.own_way:
             instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
             return
+        if self.fill is not None:
+            instance.fill_before_cleaning()
         errors = {}
-        for field in self.fields:
-            if field.name in exclude:
+        values = instance.__dict__
+        for field, name, attname, at, blank, empty, db_default, passed, direct, limit in self.plan:
+            if name in exclude:
                 continue
-            raw = getattr(instance, field.attname)
-            if stored is not None and raw == stored[self.at[field.name]]:
+            # An instance of an import has every field loaded: read past the descriptor.
+            raw = values[attname] if attname in values else getattr(instance, attname)
+            if stored is not None and raw == stored[at]:
                 continue
             # As Model.clean_fields: a blank optional value and a database default are not checked.
-            if (field.blank and raw in field.empty_values) or isinstance(raw, DatabaseDefault):
+            if (blank and raw in empty) or (db_default and isinstance(raw, DatabaseDefault)):
                 continue
-            passed = self.passed.get(field.name)
-            # Typed, so that True is not taken for 1.
-            key = (type(raw), raw)
-            try:
-                if passed is not None and key in passed:
-                    setattr(instance, field.attname, passed[key])
-                    continue
-            except TypeError:
-                passed = None
+            # What field.clean would find of a text within its length: nothing, the text kept.
+            if limit is not None and type(raw) is str and raw and len(raw) <= limit:
+                continue
+            if passed is not None:
+                # Typed, so that True is not taken for 1.
+                key = (type(raw), raw)
+                try:
+                    value = passed.get(key, MISSING)
+                except TypeError:
+                    passed = None
+                else:
+                    if value is not MISSING:
+                        if value is not raw:
+                            if direct:
+                                values[attname] = value
+                            else:
+                                setattr(instance, attname, value)
+                        continue
             try:
                 value = field.clean(raw, instance)
             except ValidationError as error:
-                errors[field.name] = error.error_list
+                errors[name] = error.error_list
                 continue
-            setattr(instance, field.attname, value)
+            setattr(instance, attname, value)
             if passed is not None and len(passed) < self.limit:
                 try:
                     hash(value)
@@ -158,6 +232,28 @@ class RememberingCleaner:
             errors = error.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
+
+
+MISSING = object()
+
+
+def stored_directly(model, attname):
+    """Whether setting the attribute only stores it in the instance's __dict__: the model's
+    attribute for it is no data descriptor (a foreign key's id is one)."""
+    return not hasattr(type(getattr(model, attname, None)), "__set__")
+
+
+def text_limit(field):
+    """For a text field whose only check of a text is its length (no choices, no validators of
+    its own): the most characters it takes (math.inf: any number); else None."""
+    if type(field) not in (CharField, TextField) or field.choices is not None:
+        return None
+    limits = []
+    for validator in field.validators:
+        if type(validator) is not MaxLengthValidator or type(validator.limit_value) is not int:
+            return None
+        limits.append(validator.limit_value)
+    return min(limits, default=math.inf)
 
 
 def record_history_in_bulk(
