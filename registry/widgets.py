@@ -22,6 +22,12 @@ class DistrictWidget(ReferenceWidget):
         self.region_widget = region_widget
         self.region_column = region_column
 
+    @property
+    def also_reads(self):
+        """The cell besides its own that a district is read by: a bulk import remembers it by
+        the two."""
+        return (self.region_column,)
+
     def index_key(self, instance, value):
         return (instance.region_id, normalize_for_search(value))
 

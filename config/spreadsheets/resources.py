@@ -6,7 +6,7 @@ from contextlib import nullcontext
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
-from django.db.models import F, Model
+from django.db.models import NOT_PROVIDED, F, Model
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -366,29 +366,50 @@ class SpreadsheetResource(resources.ModelResource):
         )
         return {(value,) for value in stored}
 
-    @staticmethod
-    def cell_reader(field):
+    # How many values of a column a bulk import remembers what they read as: a column of
+    # unique values stops being remembered there, so memory stays flat whatever the file.
+    REMEMBERED_CELLS = 10_000
+
+    @classmethod
+    def cell_reader(cls, field):
         """`field.clean` as a function of the row, remembered per cell value where the widget
-        reads its cell alone: reference names, choices and dates repeat down a column. A
-        many-to-many cell is read as the keys of the records it names."""
+        reads its cell alone (or its cell and the columns it names in `also_reads`, as a
+        district read within its row's region): reference names, choices and dates repeat down
+        a column. A many-to-many cell is read as the keys of the records it names."""
         many = isinstance(field.widget, ManyToManyWidget)
-        if not many and not getattr(field.widget, "reads_cell_only", False):
-            return lambda row, found=None: field.clean(row)
-        remembered = {}
-        column = field.column_name
+        column, widget = field.column_name, field.widget
+        if type(field).clean is fields.Field.clean and field.default is NOT_PROVIDED:
+            # What Field.clean does without a default, without its call in between.
+            def clean_field(row):
+                try:
+                    value = row[column]
+                except KeyError:
+                    return field.clean(row)  # it says which column is missing
+                return widget.clean(value, row=row)
+        else:
+            clean_field = field.clean
+        others = tuple(getattr(widget, "also_reads", ()))
+        if not many and not others and not getattr(widget, "reads_cell_only", False):
+            return lambda row, found=None: clean_field(row)
+        remembered, limit = {}, cls.REMEMBERED_CELLS
 
         def clean(row):
-            value = field.clean(row)
+            value = clean_field(row)
             return frozenset(value.values_list("pk", flat=True)) if many else value
 
         def read(row, found=None):
             value = row[column]
             # Typed, so that a cell holding True is not taken for one holding 1.
             key = (type(value), value)
+            if others:
+                cells = [row.get(other) for other in others]
+                key = (*key, *((type(cell), cell) for cell in cells))
             try:
                 return remembered[key]
             except KeyError:
-                cleaned = remembered[key] = clean(row)
+                cleaned = clean(row)
+                if len(remembered) < limit:
+                    remembered[key] = cleaned
                 return cleaned
             except TypeError:
                 return clean(row)

@@ -38,6 +38,9 @@ def cell_text(value):
 
 class TextWidget(widgets.CharWidget):
     def clean(self, value, row=None, **kwargs):
+        if type(value) is str:
+            # What the line below makes of text, read down columns of unique names.
+            return value.strip()
         return "" if is_blank(value) else cell_text(value)
 
     def render(self, value, obj=None, **kwargs):
