@@ -48,11 +48,29 @@ class LegalFormWords:
         self.starts = {}
         for words in self.phrases:
             self.starts[words[0]] = max(self.starts.get(words[0], 0), len(words))
+        # Texts read, with what they read as: an import reads the same short name, legal form
+        # or empty Kazakh name on row after row. Full, it remembers nothing more.
+        self.remembered = {}
 
     def read(self, text):
-        """The folded words of a text, a legal form's words as its abbreviation: a list of
+        """The folded words of a text, a legal form's words as its abbreviation: a tuple of
         (word, whether it is a legal form)."""
-        words = fold(text).split()
+        try:
+            return self.remembered[text]
+        except KeyError:
+            pass
+        # fold(text).split(), without joining the words to split them again.
+        words = WORDS.findall((text or "").casefold().translate(LOOKALIKES))
+        if self.starts.keys().isdisjoint(words):
+            # No word starts a legal form's name: most texts.
+            read = tuple((word, False) for word in words)
+        else:
+            read = self.read_forms(words)
+        if len(self.remembered) < REMEMBERED_TEXTS:
+            self.remembered[text] = read
+        return read
+
+    def read_forms(self, words):
         read = []
         start, count = 0, len(words)
         while start < count:
@@ -66,7 +84,7 @@ class LegalFormWords:
             else:
                 read.append((words[start], False))
                 start += 1
-        return read
+        return tuple(read)
 
     def normalize(self, text):
         return " ".join(word for word, _form in self.read(text))
@@ -87,6 +105,7 @@ class LegalFormWords:
         return " ".join(word for word, _form in (kept or read))
 
 
+REMEMBERED_TEXTS = 10_000
 NO_LEGAL_FORMS = LegalFormWords([])
 
 
