@@ -581,9 +581,13 @@ class Person(models.Model):
         self.search_text = fold(f"{self.full_name} {self.iin}")
 
     def clean_fields(self, exclude=None):
-        # Before the fields are checked: birth date and sex are not asked for.
-        self.fill_from_iin()
+        self.fill_before_cleaning()
         super().clean_fields(exclude)
+
+    def fill_before_cleaning(self):
+        """What is filled before the fields are checked, by clean_fields and by a bulk import
+        that checks the fields its own way: birth date and sex, which are not asked for."""
+        self.fill_from_iin()
 
     def clean(self):
         super().clean()
