@@ -24,7 +24,8 @@ and gets from `Reference`:
   made before a rename still name it the old way); `other_names` gives them as a list.
 - ordering by the Russian name (`Meta.ordering` to change it; `class Meta(Reference.Meta)`
   keeps the rest), the import and export permissions (`DATA_PERMISSIONS`), and history
-  (`history`, a table of its own per model, as every model of the project has).
+  (`history`, a table of its own per model, as every model of the project has; a subclass
+  does not declare it again, which simple-history refuses as a second registration).
 
 Its admin is `config.admin.ReferenceAdmin`; its spreadsheet resource
 `config.spreadsheets.resources.reference_resource`.
