@@ -3,29 +3,18 @@
 
 from django.db import migrations
 
+from config.refill import refill
 from registry.search import fold
 
-BATCH = 5000
 
-
-def refill(apps, schema_editor):
-    Memorandum = apps.get_model("memoranda", "Memorandum")
-    last = 0
-    while True:
-        # By key ranges rather than one open cursor: the rows read are written meanwhile.
-        batch = list(
-            Memorandum.objects.filter(pk__gt=last)
-            .order_by("pk")
-            .only("number", "title_ru", "title_kk")[:BATCH]
-        )
-        if not batch:
-            return
-        for memorandum in batch:
-            memorandum.search_text = fold(
-                f"{memorandum.number} {memorandum.title_ru} {memorandum.title_kk}"
-            )
-        Memorandum.objects.bulk_update(batch, ["search_text"])
-        last = batch[-1].pk
+def refill_search_text(apps, schema_editor):
+    refill(
+        apps.get_model("memoranda", "Memorandum"),
+        ["number", "title_ru", "title_kk"],
+        ["search_text"],
+        lambda number, title_ru, title_kk: fold(f"{number} {title_ru} {title_kk}"),
+        using=schema_editor.connection.alias,
+    )
 
 
 class Migration(migrations.Migration):
@@ -33,4 +22,4 @@ class Migration(migrations.Migration):
         ("memoranda", "0004_search_index"),
     ]
 
-    operations = [migrations.RunPython(refill, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(refill_search_text, migrations.RunPython.noop)]

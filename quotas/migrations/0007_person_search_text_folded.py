@@ -3,25 +3,18 @@
 
 from django.db import migrations
 
+from config.refill import refill
 from registry.search import fold
 
-BATCH = 5000
 
-
-def refill(apps, schema_editor):
-    Person = apps.get_model("quotas", "Person")
-    last = 0
-    while True:
-        # By key ranges rather than one open cursor: the rows read are written meanwhile.
-        batch = list(
-            Person.objects.filter(pk__gt=last).order_by("pk").only("full_name", "iin")[:BATCH]
-        )
-        if not batch:
-            return
-        for person in batch:
-            person.search_text = fold(f"{person.full_name} {person.iin}")
-        Person.objects.bulk_update(batch, ["search_text"])
-        last = batch[-1].pk
+def refill_search_text(apps, schema_editor):
+    refill(
+        apps.get_model("quotas", "Person"),
+        ["full_name", "iin"],
+        ["search_text"],
+        lambda full_name, iin: fold(f"{full_name} {iin}"),
+        using=schema_editor.connection.alias,
+    )
 
 
 class Migration(migrations.Migration):
@@ -29,4 +22,4 @@ class Migration(migrations.Migration):
         ("quotas", "0006_person_birth_date_and_sex_from_iin"),
     ]
 
-    operations = [migrations.RunPython(refill, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(refill_search_text, migrations.RunPython.noop)]
