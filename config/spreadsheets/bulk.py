@@ -439,9 +439,19 @@ class BulkWriter:
 
     @staticmethod
     def values_of(fields):
-        getter = operator.attrgetter(*(field.attname for field in fields))
-        # attrgetter gives a tuple for two names or more, the value itself for one.
-        return getter if len(fields) > 1 else lambda row: (getter(row),)
+        names = [field.attname for field in fields]
+        # From the instance's __dict__, where an instance has them all (an import's do): a
+        # foreign key's id read through its descriptor is a Python call a column a row.
+        items, attributes = operator.itemgetter(*names), operator.attrgetter(*names)
+
+        def values(instance):
+            try:
+                return items(instance.__dict__)
+            except KeyError:
+                return attributes(instance)
+
+        # The getters give a tuple for two names or more, the value itself for one.
+        return values if len(fields) > 1 else lambda instance: (values(instance),)
 
     def __enter__(self):
         if self.postgres:
