@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
-from django.db.models import F, Model
+from django.db.models import NOT_PROVIDED, F, Model
 from django.utils.translation import gettext as _
+from import_export.fields import Field as ImportField
 from import_export.results import RowResult
 
 from .bulk import (
@@ -296,7 +297,8 @@ class BatchedImport:
             return self.readers[each]
         if each in self.lookups.values():
             name = next(name for name, looked in self.lookups.items() if looked is each)
-            read = self.readers[each] = lambda row, found: each.clean(row, known=found[name])
+            clean = field_cleaner(each)
+            read = self.readers[each] = lambda row, found: clean(row, known=found[name])
         else:
             read = self.readers[each] = self.resource.cell_reader(each)
         return read
@@ -653,6 +655,24 @@ class BatchedImport:
             row_result.diff = diff.as_html()
             row_result.add_instance_info(instance)
             result.append_row_result(row_result)
+
+
+def field_cleaner(field):
+    """`field.clean` of an import-export Field: without a default of its own, what it does
+    (hand the row's cell to its widget) done without the call, the `in` over its empty values
+    and the lookup in between, once for every cell of a file."""
+    if type(field).clean is not ImportField.clean or field.default is not NOT_PROVIDED:
+        return field.clean
+    column, widget = field.column_name, field.widget
+
+    def clean(row, **kwargs):
+        try:
+            value = row[column]
+        except KeyError:
+            return field.clean(row, **kwargs)  # it says which column is missing
+        return widget.clean(value, row=row, **kwargs)
+
+    return clean
 
 
 def relations_of(model):

@@ -6,7 +6,7 @@ from contextlib import nullcontext
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
-from django.db.models import NOT_PROVIDED, F, Model
+from django.db.models import F, Model
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,7 +17,7 @@ from registry.models import Region, StaffProfile, in_regions_of, row_region_id
 from registry.models import normalize_for_search as normalize
 
 from . import widgets
-from .batched import BatchedImport, identity, reason_for
+from .batched import BatchedImport, field_cleaner, identity, reason_for
 from .bulk import AnyOf
 from .collector import collecting_per_batch
 from .pipeline import ImportFileError, SpreadsheetImport, Workbook
@@ -378,16 +378,7 @@ class SpreadsheetResource(resources.ModelResource):
         a column. A many-to-many cell is read as the keys of the records it names."""
         many = isinstance(field.widget, ManyToManyWidget)
         column, widget = field.column_name, field.widget
-        if type(field).clean is fields.Field.clean and field.default is NOT_PROVIDED:
-            # What Field.clean does without a default, without its call in between.
-            def clean_field(row):
-                try:
-                    value = row[column]
-                except KeyError:
-                    return field.clean(row)  # it says which column is missing
-                return widget.clean(value, row=row)
-        else:
-            clean_field = field.clean
+        clean_field = field_cleaner(field)
         others = tuple(getattr(widget, "also_reads", ()))
         if not many and not others and not getattr(widget, "reads_cell_only", False):
             return lambda row, found=None: clean_field(row)
