@@ -6,8 +6,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from quotas.models import Placement, Quota, QuotaCategory, Rounding
-from registry.models import OrganizationKind
+from config.spreadsheets.bulk import RememberingCleaner
+from quotas.models import Person, Placement, Quota, QuotaCategory, Rounding
+from quotas.validators import iin_birth_date_and_sex, validate_iin
+from registry.models import OrganizationKind, Region
 from tests.factories import (
     OrganizationFactory,
     PersonFactory,
@@ -288,3 +290,45 @@ def test_the_quota_page_the_sheet_and_the_employer_report_give_the_same_year_fig
             "11: — · 12: —; average fulfilment over the year: 66.7 %"
         )
         assert page.year_by_month(past).endswith("average fulfilment over the year: 25.0 %")
+
+
+def test_an_iin_read_before_is_refused_in_the_language_of_the_moment():
+    # What a valid IIN reads as is remembered; a refusal is worded anew each time.
+    wrong = "850115300012"
+    messages = []
+    for language in ("ru", "kk", "ru"):
+        with translation.override(language), pytest.raises(ValidationError) as error:
+            validate_iin(wrong)
+        messages.append(error.value.messages[0])
+    assert messages[0] == messages[2] != messages[1]
+    iin = valid_iin(8, D(1990, 5, 17), "female")
+    assert validate_iin(iin) is None and validate_iin(iin) is None
+    assert iin_birth_date_and_sex(iin) == (D(1990, 5, 17), "female")
+
+
+def test_a_bulk_import_checks_people_as_full_clean_does():
+    iin = valid_iin(9, D(1990, 5, 17), "female")
+    cases = [
+        {"iin": iin, "birth_date": None, "sex": ""},
+        {"iin": iin, "birth_date": D(1990, 5, 18), "sex": "male"},
+        {"iin": "850115300012", "birth_date": None, "sex": ""},
+        {"iin": iin, "full_name": "", "email": "not an address"},
+    ]
+    cleaner = RememberingCleaner(Person)
+    assert not cleaner.own_way
+    region = Region.objects.get(kato="350000000")
+    for values in cases:
+        values = {"full_name": "Ахметова Айгуль", "region": region, **values}
+        remembering, plain = Person(**values), Person(**values)
+        errors = {}
+        try:
+            plain.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            errors = error.message_dict
+        try:
+            cleaner.full_clean(remembering)
+        except ValidationError as error:
+            assert error.message_dict == errors
+        else:
+            assert errors == {}
+        assert (remembering.birth_date, remembering.sex) == (plain.birth_date, plain.sex)

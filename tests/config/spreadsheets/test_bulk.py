@@ -4,11 +4,17 @@ from unittest import mock
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, signals
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from config.spreadsheets.bulk import AnyOf, BulkWriter, RememberingCleaner, record_history_in_bulk
+from config.spreadsheets.bulk import (
+    AnyOf,
+    BulkWriter,
+    RememberingCleaner,
+    new_records,
+    record_history_in_bulk,
+)
 from config.spreadsheets.formats import CSV
 from registry.models import OkedSection, Organization, oked_validator
 from registry.resources import OrganizationResource
@@ -337,3 +343,51 @@ def test_the_writers_reads_run_in_the_importing_users_language():
     # A lookup reads a row's cells by their columns' translated names.
     with translation.override("kk"), BulkWriter(Organization, update_fields=[]) as writer:
         assert writer.read(translation.get_language)() == "kk"
+
+
+def test_remembering_cleaner_passes_a_text_by_its_length_as_full_clean_does():
+    # Names are not remembered (each is new) but passed by their length alone: one too long,
+    # empty where required, or not text at all is still found and turned as full_clean does.
+    rows = [
+        {"name_ru": "ТОО «Береке»"},
+        {"name_ru": "Б" * 500, "short_name": "к" * 255},
+        {"name_ru": "Б" * 501, "short_name": "к" * 256},
+        {"name_ru": 12345, "notes": 7},
+        {"name_ru": "", "name_kk": ""},
+    ]
+    cleaner = RememberingCleaner(Organization)
+    for number, values in enumerate(rows, 40):
+        remembering = OrganizationFactory.build(**{"bin": valid_bin(number), **values})
+        plain = OrganizationFactory.build(**{"bin": valid_bin(number), **values})
+        expected = errors_of(
+            lambda o: o.full_clean(validate_unique=False, validate_constraints=False), plain
+        )
+        assert errors_of(cleaner.full_clean, remembering) == expected
+        assert (remembering.name_ru, remembering.notes) == (plain.name_ru, plain.notes)
+    assert errors_of(cleaner.full_clean, OrganizationFactory.build(name_ru="Б" * 501))
+
+
+def test_a_new_record_is_made_as_the_model_makes_it():
+    fields = Organization._meta.concrete_fields
+    values = [field.get_default() for field in fields]
+    values[[field.name for field in fields].index("bin")] = valid_bin(50)
+    made, built = new_records(Organization)(values), Organization(*values)
+    assert made.__dict__.keys() - {"_state"} == built.__dict__.keys() - {"_state"}
+    assert all(getattr(made, f.attname) == getattr(built, f.attname) for f in fields)
+    assert (made._state.adding, made._state.db) == (True, None)
+    assert made._state.fields_cache == {}
+
+
+def test_a_model_whose_instances_others_watch_is_made_by_its_init():
+    seen = []
+
+    def watch(sender, instance, **kwargs):
+        seen.append(instance)
+
+    values = [field.get_default() for field in Organization._meta.concrete_fields]
+    signals.post_init.connect(watch, sender=Organization)
+    try:
+        made = new_records(Organization)(values)
+    finally:
+        signals.post_init.disconnect(watch, sender=Organization)
+    assert seen == [made]
