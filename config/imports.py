@@ -420,7 +420,8 @@ def record(run, resource, result):
     run.rows_total = result.total_rows or 0
     run.rows_checked = run.rows_total
     run.new, run.updated, run.unchanged = totals["new"], totals["update"], totals["skip"]
-    run.errors = len(result.invalid_rows)
+    # All the invalid rows: a large file's result keeps the problems of the first ones only.
+    run.errors = max(totals["invalid"], len(result.invalid_rows))
     run.skipped = file.get("skipped_blank", 0) + file.get("skipped_total", 0)
     run.problems = [{**problem, "value": str(problem["value"])} for problem in result.problems]
     errors = [str(error.error) for error in result.base_errors]

@@ -250,6 +250,9 @@ IMPORT_MAX_UNPACKED_SIZE = env_int("JUMYS_IMPORT_MAX_UNPACKED_SIZE", 500 * 1024 
 IMPORT_STREAM_MAX_UNPACKED_SIZE = env_int(
     "JUMYS_IMPORT_STREAM_MAX_UNPACKED_SIZE", 2 * 1024 * 1024 * 1024
 )
+# A CSV file larger than this is read record by record rather than held as rows (about ten
+# times its size in memory): 20 MB is some 130,000 rows of organizations.
+IMPORT_STREAM_CSV_SIZE = env_int("JUMYS_IMPORT_STREAM_CSV_SIZE", 20 * 1024 * 1024)
 # The most cells a sheet's area (rows × columns, from A1) may span: 500,000 rows of 20 columns,
 # about 1.5 GB once read.
 IMPORT_MAX_CELLS = env_int("JUMYS_IMPORT_MAX_CELLS", 10_000_000)

@@ -39,6 +39,8 @@ from .preview import PreviewDiff
 from .refusals import refusal
 
 NOTHING = frozenset()
+# Invalid rows kept with their problems for the preview; the rest are only counted.
+INVALID_ROWS_KEPT = 1000
 
 
 class New:
@@ -184,6 +186,10 @@ class BatchedImport:
                             self.write_parents(created, updated)
                             self.writer.write(created, updated)
                         checked += rows
+                        # Every invalid row is counted; the first ones are kept with their
+                        # problems, enough to fix a file: a million bad rows kept whole would
+                        # take gigabytes.
+                        del result.invalid_rows[INVALID_ROWS_KEPT:]
                         collect_batch()
                         if progress is not None and following is not None:
                             progress(checked, self.writer.written, max(len(dataset), checked))

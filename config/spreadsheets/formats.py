@@ -12,6 +12,7 @@ import io
 import zipfile
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export.formats import base_formats
 
 # What a spreadsheet starts a formula with, and the full-width and small forms that East Asian
@@ -22,6 +23,9 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "＝", "﹦", "＋", "﹢", "－", "﹣"
 FORMULA_BLANKS = " \t\r\n\u00a0\u3000"
 CSV_DELIMITERS = ";,\t"
 ENCODINGS = ("utf-8-sig", "cp1251")
+NOT_TEXT = gettext_lazy(
+    "The file is neither UTF-8 nor Windows-1251 text. Save it as CSV UTF-8 and try again."
+)
 
 
 class SpreadsheetError(ValueError):
@@ -61,9 +65,7 @@ def decode_text(data):
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise SpreadsheetError(
-        _("The file is neither UTF-8 nor Windows-1251 text. Save it as CSV UTF-8 and try again.")
-    )
+    raise SpreadsheetError(str(NOT_TEXT))
 
 
 def sniff_delimiter(text):

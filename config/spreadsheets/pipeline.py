@@ -54,7 +54,7 @@ class Workbook:
 
     def __len__(self):
         # Rows at most, before the header is found: what a progress bar may start from.
-        return sum(len(table.lines) for table in self.tables)
+        return sum(table.size for table in self.tables)
 
 
 class StreamedRows:
@@ -288,7 +288,7 @@ class SpreadsheetImport:
             dataset = StreamedRows(
                 self.kept_rows(read, pick, width, key_positions),
                 headers,
-                max(len(self.table.lines) - first, 0),
+                max(self.table.size - first, 0),
             )
         for name, value in self.values.items():
             column = str(self.resource.fields[name].column_name)

@@ -426,6 +426,66 @@ class StreamedTable:
             raise SpreadsheetError(str(UNREADABLE)) from error
 
 
+class StreamedCsv(StreamedTable):
+    """A CSV file read record by record, like a sheet (StreamedTable): its first records held,
+    the rest streamed. A record's index is its place among the records, its line the file's
+    line it starts on (a quoted cell may hold line breaks); `lines` gives the lines of the
+    held records, `size` a bound on the records (the file's line breaks, plus one)."""
+
+    def __init__(self, data, encoding, delimiter):
+        self.sheet, self.data = "", data
+        self.encoding, self.delimiter = encoding, delimiter
+        self.size = data.count(b"\n") + 1
+        self.merged = []
+        self.formulas_without_value = set()
+        self.rows, self.lines = [], []
+        for line, cells in self.records():
+            if len(self.rows) >= self.HEAD_ROWS:
+                break
+            self.rows.append(cells)
+            self.lines.append(line)
+        while self.rows and not any(cell is not None for cell in self.rows[-1]):
+            self.rows.pop()
+            self.lines.pop()
+
+    def records(self):
+        import csv
+
+        from .formats import unescape_formula
+
+        text = io.TextIOWrapper(io.BytesIO(self.data), encoding=self.encoding, newline="")
+        reader = csv.reader(text, delimiter=self.delimiter)
+        line = 1
+        for record in reader:
+            yield line, [unescape_formula(cell) if cell else None for cell in record]
+            # A quoted cell may hold line breaks: the next record starts after this one's.
+            line = reader.line_num + 1
+
+    def stream(self, after):
+        for index, (line, cells) in enumerate(self.records()):
+            if index > after:
+                yield line, cells
+
+
+def csv_encoding(data):
+    """The encoding decode_text would choose, found chunk by chunk, never decoding the whole
+    file at once: UTF-8 (with or without BOM) when valid, else Windows-1251; None if neither."""
+    import codecs
+
+    from .formats import ENCODINGS
+
+    for encoding in ENCODINGS:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            for start in range(0, len(data), CHUNK):
+                decoder.decode(data[start : start + CHUNK])
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return None
+
+
 def scan_sheet(archive, path):
     """One pass over a sheet's XML, keeping little: its last row's line, the width its
     dimension names, the merged ranges that start among the rows held for the header (0-based,

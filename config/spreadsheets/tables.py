@@ -18,6 +18,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from defusedxml.ElementTree import fromstring
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from python_calamine import (
@@ -29,6 +30,7 @@ from python_calamine import (
 
 from .collector import collecting_per_batch
 from .formats import (
+    NOT_TEXT,
     ZIP_SIGNATURE,
     SpreadsheetError,
     check_unpacked_size,
@@ -112,6 +114,11 @@ class Table:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     formulas_without_value: set[tuple[int, int]] = field(default_factory=set)
 
+    @property
+    def size(self):
+        """Its rows, as a table read as it streams gives a bound on them."""
+        return len(self.rows)
+
 
 def detect_format(data):
     """A file's format from its bytes, whatever its name: "xlsx", "ods", "xls" or "csv"."""
@@ -153,6 +160,8 @@ def read_csv(data):
     # A zip archive that is no workbook we know (or a broken one) is not text either.
     if b"\x00" in data or data.startswith(ZIP_SIGNATURE):
         raise SpreadsheetError(str(NOT_A_SPREADSHEET))
+    if len(data) > settings.IMPORT_STREAM_CSV_SIZE:
+        return read_streamed_csv(data)
     text = decode_text(data)
     if not text.strip():
         raise SpreadsheetError(_("The file is empty."))
@@ -166,6 +175,17 @@ def read_csv(data):
         line = reader.line_num + 1
     trim_blank_tail(rows, lines)
     return Table(sheet="", rows=rows, lines=lines)
+
+
+def read_streamed_csv(data):
+    """A CSV file too large to hold as rows, read record by record (streamed.StreamedCsv)."""
+    from .streamed import StreamedCsv, csv_encoding
+
+    encoding = csv_encoding(data)
+    if encoding is None:
+        raise SpreadsheetError(str(NOT_TEXT))
+    head = data[: 1 << 16].decode(encoding, "ignore")
+    return StreamedCsv(data, encoding, sniff_delimiter(head))
 
 
 def read_workbook(data, file_format):

@@ -161,14 +161,15 @@ def progress_into(calls):
     return lambda *numbers: calls.append(numbers)
 
 
-def import_twice(data, settings, **kwargs):
-    """The file imported read whole, then streamed, in batches of 2 (each from the same
-    stored records, rolled back after): what each reported, stored and recorded in history."""
+def import_twice(data, settings, limit="IMPORT_MAX_UNPACKED_SIZE", **kwargs):
+    """The file imported read whole, then streamed (`limit` the setting that decides), in
+    batches of 2 (each from the same stored records, rolled back after): what each reported,
+    stored and recorded in history."""
     from django.db import transaction
 
     outcomes = []
-    for limit in (500 * 1024 * 1024, 1):
-        settings.IMPORT_MAX_UNPACKED_SIZE = limit
+    for size in (500 * 1024 * 1024, 1):
+        setattr(settings, limit, size)
         with transaction.atomic():
             before = set(Organization.history.values_list("history_id", flat=True))
             resource = OrganizationResource()
@@ -185,12 +186,13 @@ def import_twice(data, settings, **kwargs):
                     "stored": stored(Organization, ["bin"]),
                     "history": history(Organization, ["bin"], before),
                     "progress": calls,
-                    "streamed": isinstance(resource.import_job.table, StreamedTable),
+                    "streamed": not isinstance(resource.import_job.table, Table),
                 }
             )
             transaction.set_rollback(True)
     whole, streamed = outcomes
     assert (whole["streamed"], streamed["streamed"]) == (False, True)
+    assert streamed["history"] == whole["history"]
     return whole, streamed
 
 
@@ -241,6 +243,51 @@ def test_a_streamed_file_with_an_invalid_row_reports_the_same_problems(regions, 
     assert whole["report"]["totals"]["invalid"] == 2
     # One invalid row: nothing of the file is written.
     assert not [key for key in whole["stored"] if key[0].startswith("1005400000")]
+
+
+def csv_file(rows, encoding="utf-8-sig"):
+    lines = [";".join("" if cell is None else str(cell) for cell in row) for row in rows]
+    return "\r\n".join(lines).encode(encoding)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1251"])
+def test_a_streamed_csv_file_imports_as_the_same_file_read_whole(regions, settings, encoding):
+    rows = [
+        ["Реестр организаций на 01.01.2026"],
+        [],
+        ["БИН", "Наименование", "Вид организации", "Область"],
+        *ROWS[:3],
+        ["100540000058", '"ТОО «Много\r\nстрок»"', "enterprise", OWN],
+        *ROWS[3:],
+    ]
+    whole, streamed = import_twice(
+        csv_file(rows, encoding), settings, limit="IMPORT_STREAM_CSV_SIZE", dry_run=False
+    )
+    for key in ("report", "file", "total_rows", "lines", "stored", "history"):
+        assert streamed[key] == whole[key], key
+    assert whole["report"]["totals"]["new"] == 6
+    assert whole["lines"] == [4, 6, 7, 9, 12, 13]
+    assert whole["stored"][("100540000058",)]["name_ru"] == "ТОО «Много\r\nстрок»"
+
+
+def test_a_streamed_csv_file_in_neither_encoding_is_refused(settings):
+    settings.IMPORT_STREAM_CSV_SIZE = 1
+    with translation.override("en"), pytest.raises(SpreadsheetError) as refused:
+        read_tables("БИН;Имя\r\n1;Қ".encode()[:-1] + b"\x98\x98")
+    assert "neither UTF-8 nor Windows-1251" in str(refused.value)
+
+
+def test_a_file_of_many_invalid_rows_counts_them_all_and_keeps_the_first(
+    regions, settings, streaming, monkeypatch
+):
+    # A million invalid rows kept whole with their problems took the worker past 7 GB.
+    monkeypatch.setattr("config.spreadsheets.batched.INVALID_ROWS_KEPT", 3)
+    rows = [[f"1005400000{n}8", f"ТОО «{n}»", "enterprise", "Нет такой"] for n in range(7)]
+    result = OrganizationResource().import_data(
+        Workbook.read(organizations(*rows)), dry_run=True, batch_size=2
+    )
+    assert result.totals["invalid"] == 7
+    assert [problem["line"] for problem in result.problems] == [5, 6, 7]
 
 
 def test_a_streamed_import_reports_its_progress_batch_by_batch(regions, settings):
