@@ -57,9 +57,8 @@ def bins(rows):
 
     serial = 0
     while rows:
-        number = complete_identifier(
-            f"1507{40 if serial < 100000 else 41}{serial % 100000:05d}"[:11]
-        )
+        # 100,000 serials to a block: 1507 40 00000 onwards, distinct for millions of rows.
+        number = complete_identifier(f"1507{40 + serial // 100000}{serial % 100000:05d}"[:11])
         serial += 1
         if number is not None:
             rows -= 1
@@ -368,9 +367,15 @@ def run_admin(rows):
         assert response.status_code in (200, 302), response.status_code
         return response
 
+    # What the import's page showed while it polled: (stage, rows done, total) each second.
+    seen = []
+
     def until(run, *states):
         while True:
-            request(client.get, reverse("admin:config_importrun_status", args=[run.pk]))
+            page = request(client.get, reverse("admin:config_importrun_status", args=[run.pk]))
+            shown = page.json()
+            done = shown["written"] if shown["confirmed"] else shown["checked"]
+            seen.append((shown["confirmed"], shown["stage"], done, shown["total"]))
             run.refresh_from_db()
             if run.state in states:
                 return
@@ -417,6 +422,9 @@ def run_admin(rows):
                 "requests": len(requests),
                 "organizations": Organization.objects.count(),
                 "worker_peak_mb": worker_mb,
+                # How many different counts of rows done the page showed for each.
+                "preview_progress": len({done for confirmed, _, done, _ in seen if not confirmed}),
+                "confirm_progress": len({done for confirmed, _, done, _ in seen if confirmed}),
             }
         )
     )
@@ -445,6 +453,9 @@ def main():
     parser.add_argument(
         "--admin-rows", default="100000", help="organizations uploaded to the admin, comma apart"
     )
+    parser.add_argument(
+        "--admin-only", action="store_true", help="only the uploads to the admin (--admin-rows)"
+    )
     parser.add_argument("--child", nargs=2)
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
@@ -458,6 +469,10 @@ def main():
             run(kind, int(rows))
         return
     setup()
+    if args.admin_only:
+        admin = [child("admin", rows) for rows in args.admin_rows.split(",")]
+        print(json.dumps(admin) if args.json else "\n".join(map(admin_line, admin)))
+        return
     sizes = [int(size) for size in args.sizes.split(",")]
     results = {"measures": []}
     for size in sizes:
@@ -493,12 +508,17 @@ def main():
         f"{'':>8}{stock['history']:>9}{stock['peak_mb']:>9.0f}"
     )
     for admin in results["admin"]:
-        print(
-            f"admin upload of {admin['rows']:,} organizations through a worker: preview "
-            f"{admin['preview_seconds']:.1f} s, confirm to done {admin['confirm_seconds']:.1f} s, "
-            f"slowest of {admin['requests']} requests {admin['slowest_request']:.2f} s, "
-            f"worker peak {admin['worker_peak_mb']:.0f} MB"
-        )
+        print(admin_line(admin))
+
+
+def admin_line(admin):
+    return (
+        f"admin upload of {admin['rows']:,} organizations through a worker: preview "
+        f"{admin['preview_seconds']:.1f} s, confirm to done {admin['confirm_seconds']:.1f} s, "
+        f"slowest of {admin['requests']} requests {admin['slowest_request']:.2f} s, "
+        f"worker peak {admin['worker_peak_mb']:.0f} MB, progress shown "
+        f"{admin['preview_progress']} / {admin['confirm_progress']} times"
+    )
 
 
 if __name__ == "__main__":
