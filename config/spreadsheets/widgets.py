@@ -7,7 +7,7 @@ ValueError into a per-row, per-column error; anything else would abort the whole
 import datetime
 from decimal import Decimal, InvalidOperation
 
-from django.db.models import F
+from django.db.models import F, sql
 from django.utils import translation
 from django.utils.translation import gettext as _
 from import_export import widgets
@@ -59,6 +59,9 @@ class IdentifierWidget(widgets.Widget):
     LOST_ZEROS = 2
 
     def clean(self, value, row=None, **kwargs):
+        if type(value) is str and len(value) == 12 and value.isdigit():
+            # Twelve digits as text, as most cells hold them: what the lines below leave alone.
+            return value
         if is_blank(value):
             return ""
         number = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
@@ -283,6 +286,46 @@ class VisibleRecordsMixin:
         return records if self.user is None else records.visible_to(self.user)
 
 
+LAZILY_QUERIED = {}
+
+
+def lazily_queried(queryset_class, model, using):
+    """A function making empty querysets of a class, each of which builds its query only when
+    something asks for it: a queryset's query took most of the time of attaching a batch's
+    people's categories, and a queryset whose rows are given is seldom asked for more."""
+    lazy = LAZILY_QUERIED.get(queryset_class)
+    if lazy is None:
+
+        class Lazy(queryset_class):
+            @property
+            def _query(self):
+                query = self.__dict__.get("_built_query")
+                if query is None:
+                    query = self.__dict__["_built_query"] = sql.Query(self.model)
+                return query
+
+            @_query.setter
+            def _query(self, query):
+                self.__dict__["_built_query"] = query
+
+        Lazy.__name__ = Lazy.__qualname__ = queryset_class.__name__
+        lazy = LAZILY_QUERIED[queryset_class] = Lazy
+    # What the class's __init__ sets, but the query; its dicts fresh for each queryset.
+    state = dict(lazy(model=model, using=using).__dict__)
+    del state["_built_query"]
+    dicts = [name for name, value in state.items() if type(value) is dict]
+    new = lazy.__new__
+
+    def make():
+        rows = new(lazy)
+        rows.__dict__.update(state)
+        for name in dicts:
+            rows.__dict__[name] = state[name].copy()
+        return rows
+
+    return make
+
+
 class Identified(dict):
     """The records a batch names, by identifier; `numbers`, the identifier each cell reads as."""
 
@@ -356,9 +399,11 @@ class IdentifiedWidget(VisibleRecordsMixin, widgets.ForeignKeyWidget):
                 {key for keys in held.values() for key in keys}
             )
             manager = related._default_manager
+            rows_of = lazily_queried(manager._queryset_class, related, manager.db)
+            query_name = field.related_query_name()
             for pk, record in records.items():
-                rows = manager._queryset_class(model=related, using=manager.db)
-                rows._deferred_filter = (False, (), {field.related_query_name(): pk})
+                rows = rows_of()
+                rows._deferred_filter = (False, (), {query_name: pk})
                 rows._result_cache = [instances[key] for key in held.get(pk, ())]
                 rows._prefetch_done = True
                 record.__dict__.setdefault("_prefetched_objects_cache", {})[name] = rows

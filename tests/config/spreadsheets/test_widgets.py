@@ -5,6 +5,7 @@ from django.db import connection
 from django.db.models import signals
 from django.test.utils import CaptureQueriesContext
 
+from quotas.models import SocialCategory
 from quotas.resources import PlacementResource
 from registry.models import Organization
 from registry.widgets import organization_by_bin_widget
@@ -71,3 +72,16 @@ def test_an_employer_is_found_with_its_kind_and_compares_as_the_stored_one():
     assert len(captured) == 0
     # What was not read is read when asked for.
     assert record.created_at == employer.created_at
+
+
+def test_people_of_a_batch_query_their_categories_apart():
+    # Their querysets build their queries only when asked, each its own.
+    first = PersonFactory(social_categories=["disability"])
+    second = PersonFactory(social_categories=["neet"])
+    found = person_widget().look_up_batch([first.iin, second.iin])
+    mine, theirs = (found[each.iin].social_categories.all() for each in (first, second))
+    assert isinstance(mine, type(SocialCategory.objects.all()))
+    assert [each.code for each in mine.filter(code__in=["disability", "neet"])] == ["disability"]
+    assert [each.code for each in theirs.exclude(code="disability")] == ["neet"]
+    assert mine.query is not theirs.query
+    assert [each.code for each in found[first.iin].social_categories.all()] == ["disability"]
