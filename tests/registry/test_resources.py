@@ -10,7 +10,7 @@ from django.utils import translation
 from config.spreadsheets.formats import CSV, XLSX
 from registry.models import Organization, Region
 from registry.resources import OrganizationResource
-from tests.factories import OrganizationFactory
+from tests.factories import OrganizationFactory, valid_bin
 
 pytestmark = pytest.mark.django_db
 
@@ -485,3 +485,32 @@ def test_bulk_path_remembers_a_cell_by_its_type_as_well_as_its_value():
     assert read_cell({column: 46023}).isoformat() == "2026-01-01"
     with pytest.raises(ValueError):
         read_cell({column: True})
+
+
+def test_a_district_named_alike_in_two_regions_is_read_within_each_rows_region():
+    # A batched import remembers a district cell with its row's region cell: the same name
+    # in another region's row is another district.
+    from registry.models import District
+
+    kokshetau = District.objects.get(name_ru="город Кокшетау")
+    other_region = Region.objects.exclude(pk=kokshetau.region_id).order_by("kato").first()
+    namesake = District.objects.create(
+        kato="999999991", region=other_region, kind=kokshetau.kind, name_ru=kokshetau.name_ru
+    )
+    lines = [
+        "BIN,Full name (Russian),Organization kind,Region,District",
+        f"040940000009,ТОО «Один»,Коммерческое предприятие,{kokshetau.region.name_ru},"
+        f"{kokshetau.name_ru}",
+        f"100540000008,АО «Два»,Коммерческое предприятие,{other_region.name_ru},"
+        f"{kokshetau.name_ru}",
+        f"{valid_bin(61)},ТОО «Три»,Коммерческое предприятие,{kokshetau.region.name_ru},"
+        f"{kokshetau.name_ru}",
+    ]
+    result = run_import(read("\n".join(lines).encode(), CSV))
+    assert result.problems == []
+    districts = dict(Organization.objects.values_list("name_ru", "district"))
+    assert districts == {
+        "ТОО «Один»": kokshetau.pk,
+        "АО «Два»": namesake.pk,
+        "ТОО «Три»": kokshetau.pk,
+    }
