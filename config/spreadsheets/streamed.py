@@ -32,6 +32,8 @@ DURATION_FORMATS = {46}
 # and conditions in brackets (but [h], [mm], [ss] are durations).
 FORMAT_NOISE = re.compile(r'"[^"]*"|\\.|_.|\*.|\[(?![hHmMsS]+\])[^\]]*\]')
 CHUNK = 1 << 20
+# The most rows a sheet can have (Excel's): a row numbered beyond is a crafted file's.
+SHEET_ROWS = 1_048_576
 EPOCH = datetime.datetime(1899, 12, 30)
 EPOCH_1904 = datetime.datetime(1904, 1, 1)
 
@@ -243,6 +245,8 @@ class SheetReader:
                             found = ROW_NUMBER.search(match[2])
                             number = found.group(1) if found else None
                         index = int(number) - 1 if number else index + 1
+                        if index >= SHEET_ROWS:
+                            raise ValueError(f"row {index + 1} is past a sheet's last")
                         cells = []
                         continue
                     if cells is None:
@@ -435,7 +439,8 @@ class StreamedCsv(StreamedTable):
     def __init__(self, data, encoding, delimiter):
         self.sheet, self.data = "", data
         self.encoding, self.delimiter = encoding, delimiter
-        self.size = data.count(b"\n") + 1
+        # At most a sheet's rows: a length asked of the rows may be laid out as a list.
+        self.size = min(data.count(b"\n") + 1, SHEET_ROWS)
         self.merged = []
         self.formulas_without_value = set()
         self.rows, self.lines = [], []

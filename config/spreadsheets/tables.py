@@ -275,6 +275,7 @@ def read_streamed(data):
     """Every visible sheet of an XLSX workbook too large to read whole, as StreamedTables:
     each holds its first rows, where the header is looked for, and streams the rest."""
     from .streamed import (
+        SHEET_ROWS,
         SharedStrings,
         SheetReader,
         StreamedTable,
@@ -291,6 +292,8 @@ def read_streamed(data):
             for name, path in visible_worksheets(archive):
                 # No limit on the cells' area: it is never laid out.
                 size, width, merged, found = scan_sheet(archive, path)
+                if size > SHEET_ROWS:
+                    raise SpreadsheetError(str(UNREADABLE))
                 table = StreamedTable(name, SheetReader(data, path, strings, styles, epoch), size)
                 table.formulas_without_value = found
                 table.read_head(width)

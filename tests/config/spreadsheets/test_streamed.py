@@ -12,7 +12,7 @@ from openpyxl import Workbook as OpenpyxlWorkbook
 from config.spreadsheets.formats import SpreadsheetError
 from config.spreadsheets.pipeline import StreamedRows, Workbook
 from config.spreadsheets.streamed import StreamedTable
-from config.spreadsheets.tables import Table, read_tables
+from config.spreadsheets.tables import Table, read_streamed, read_tables
 from registry.models import Organization
 from registry.resources import OrganizationResource
 from tests.parity import history, reported, stored
@@ -94,6 +94,40 @@ def test_a_streamed_sheet_reads_every_cell_as_the_sheet_read_whole(settings):
     assert list(streamed.lines) == whole.lines
 
 
+def handmade(sheet, strings=None):
+    """An XLSX file of one sheet "Данные" whose XML is given as written."""
+    book = (
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<sheets><sheet name="Данные" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    )
+    relations = (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Target="worksheets/sheet1.xml" Type="http://schemas.'
+        'openxmlformats.org/officeDocument/2006/relationships/worksheet"/></Relationships>'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", book)
+        archive.writestr("xl/_rels/workbook.xml.rels", relations)
+        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+        if strings is not None:
+            archive.writestr("xl/sharedStrings.xml", strings)
+    return buffer.getvalue()
+
+
+def test_a_row_numbered_past_a_sheets_last_is_refused_before_its_gap_is_walked():
+    # Read as it was, the gap to row 9,999,999,999 would be ten billion blank rows.
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>БИН</t></is></c></row>'
+        '<row r="9999999999"><c r="A9999999999"><v>1</v></c></row></sheetData></worksheet>'
+    )
+    with translation.override("en"), pytest.raises(SpreadsheetError) as refused:
+        read_streamed(handmade(sheet))
+    assert "cannot be read as a spreadsheet" in str(refused.value)
+
+
 def test_shared_strings_prefixed_tags_and_attributes_in_any_order_are_read():
     # As Excel and other writers save: shared strings (one with rich text and a phonetic
     # run), a namespace prefix, r after s, a formula with its result, rows with gaps.
@@ -114,25 +148,7 @@ def test_shared_strings_prefixed_tags_and_attributes_in_any_order_are_read():
         '<rPh><t>x</t></rPh></si><si><t xml:space="preserve"> ТОО_x000D_ </t></si><si><t/></si>'
         "</sst>"
     )
-    book = (
-        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-        '<sheets><sheet name="Данные" sheetId="1" r:id="rId1"/></sheets></workbook>'
-    )
-    relations = (
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Id="rId1" Target="worksheets/sheet1.xml" Type="http://schemas.'
-        'openxmlformats.org/officeDocument/2006/relationships/worksheet"/></Relationships>'
-    )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("xl/workbook.xml", book)
-        archive.writestr("xl/_rels/workbook.xml.rels", relations)
-        archive.writestr("xl/worksheets/sheet1.xml", sheet)
-        archive.writestr("xl/sharedStrings.xml", strings)
-    from config.spreadsheets.tables import read_streamed
-
-    (table,) = read_streamed(buffer.getvalue())
+    (table,) = read_streamed(handmade(sheet, strings))
     assert table.sheet == "Данные"
     assert every_row(table) == [
         ["БИН", "Наименование", None],
