@@ -9,6 +9,10 @@ from registry.models import StaffProfile
 # The idle deadline moves at most this often: a session write per minute, not per page.
 IDLE_DEADLINE_STEP = 60
 SEEN = "_seen"
+# Requests a page makes by itself (the import page polls its status every second): they are
+# not the user's activity, and on SQLite a session write would wait on the writer the import
+# holds, then fail the poll.
+POLLS = frozenset({"config_importrun_status"})
 
 
 def mark_session_seen(sender, request, user, **kwargs):
@@ -31,6 +35,9 @@ class IdleSessionMiddleware:
         response = self.get_response(request)
         session = getattr(request, "session", None)
         user = getattr(request, "user", None)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.url_name in POLLS:
+            return response
         if session is not None and user is not None and user.is_authenticated:
             now = int(time.time())
             if now - session.get(SEEN, 0) >= IDLE_DEADLINE_STEP:

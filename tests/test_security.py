@@ -67,6 +67,33 @@ def test_sessions_end_after_inactivity_and_use_moves_the_deadline_once_a_minute(
     assert deadline > timezone.now() + datetime.timedelta(minutes=29)
 
 
+def test_the_import_pages_polls_neither_keep_a_session_alive_nor_write_it(admin_client):
+    # On SQLite an import holds the only writer: the poll that moved the idle deadline waited
+    # for it and failed with 400 ("session interrupted") a minute into a long import.
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.models import Session
+    from django.urls import reverse
+
+    from config.models import ImportRun
+
+    run = ImportRun.objects.create(
+        user=get_user_model().objects.get(pk=admin_client.session["_auth_user_id"]),
+        model="registry.organization",
+        file_name="a.xlsx",
+    )
+    admin_client.get("/admin/")
+    key = admin_client.session.session_key
+    session = admin_client.session
+    session["_seen"] -= 61
+    session.save()
+    deadline = Session.objects.get(pk=key).expire_date
+    response = admin_client.get(reverse("admin:config_importrun_status", args=[run.pk]))
+    assert response.status_code == 200
+    assert Session.objects.get(pk=key).expire_date == deadline
+    admin_client.get("/admin/")
+    assert Session.objects.get(pk=key).expire_date > deadline
+
+
 def production_environment(**extra):
     env = {
         key: value
