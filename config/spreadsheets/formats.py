@@ -106,12 +106,14 @@ def unpacked_size(entries):
 
 def streams(data):
     """Whether an XLSX workbook is read row by row (streamed.py) rather than whole: it
-    unpacks to more than IMPORT_MAX_UNPACKED_SIZE, what reading a sheet whole may take."""
+    unpacks to more than IMPORT_STREAM_FROM_UNPACKED_SIZE, or than IMPORT_MAX_UNPACKED_SIZE,
+    what reading a sheet whole may take."""
     from django.conf import settings
 
+    limit = min(settings.IMPORT_STREAM_FROM_UNPACKED_SIZE, settings.IMPORT_MAX_UNPACKED_SIZE)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return unpacked_size(archive.infolist()) > settings.IMPORT_MAX_UNPACKED_SIZE
+            return unpacked_size(archive.infolist()) > limit
     except (zipfile.BadZipFile, OSError, EOFError):
         return False
 

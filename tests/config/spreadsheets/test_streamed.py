@@ -27,6 +27,18 @@ def streaming(settings):
     settings.IMPORT_MAX_UNPACKED_SIZE = 1
 
 
+def test_a_workbook_streams_from_its_own_threshold_below_the_whole_reading_limit(settings):
+    """Read whole, a workbook takes several times its unpacked size: one well under the limit
+    of reading whole already streams, so that a worker stays within its memory."""
+    data = xlsx([["БИН", "Наименование"], ["123456789012", "ТОО «Береке»"]])
+    unpacked = sum(entry.file_size for entry in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    settings.IMPORT_MAX_UNPACKED_SIZE = 500 * 1024 * 1024
+    settings.IMPORT_STREAM_FROM_UNPACKED_SIZE = unpacked
+    assert all(isinstance(table, Table) for table in read_tables(data))
+    settings.IMPORT_STREAM_FROM_UNPACKED_SIZE = unpacked - 1
+    assert all(isinstance(table, StreamedTable) for table in read_tables(data))
+
+
 def xlsx(rows, merged=(), title="Лист1", formats=None):
     book = OpenpyxlWorkbook()
     sheet = book.active
