@@ -20,6 +20,7 @@ from quotas.models import (
 )
 from registry.models import District, LegalForm, Organization, OrganizationKind, Region
 from registry.validators import complete_identifier
+from vacancies.models import JobSeeker, Occupation, Vacancy
 
 
 class ValidatedFactory(factory.django.DjangoModelFactory):
@@ -173,6 +174,25 @@ class SpecialWorkplaceFactory(ValidatedFactory):
     impairment = "hearing"
     disability_group = "3"
     created_on = datetime.date(2026, 1, 10)
+
+
+class VacancyFactory(ValidatedFactory):
+    class Meta:
+        model = Vacancy
+
+    organization = factory.SubFactory(OrganizationFactory)
+    occupation = factory.LazyFunction(lambda: Occupation.objects.get(code="4110"))
+    region = factory.LazyAttribute(lambda v: v.organization.region)
+    places = 2
+    opened_on = datetime.date(2026, 3, 1)
+
+
+class JobSeekerFactory(ValidatedFactory):
+    class Meta:
+        model = JobSeeker
+
+    person = factory.SubFactory(PersonFactory)
+    registered_on = datetime.date(2026, 2, 1)
 
 
 def pdf_bytes(pages=1):

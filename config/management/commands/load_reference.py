@@ -18,6 +18,7 @@ REFERENCE_FILES = [
     "employment_measures.json",
     # ISCO-08 groups, each after the group above it (their parent by its code).
     "occupations.json",
+    "languages.json",
 ]
 
 
