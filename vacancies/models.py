@@ -706,7 +706,12 @@ class Vacancy(models.Model):
     # The region is the employer's unless the place of work is elsewhere (a branch, a rotation
     # site): it decides who sees the vacancy and how near a seeker is.
     region = models.ForeignKey(
-        Region, on_delete=models.PROTECT, related_name="vacancies", verbose_name=_("region")
+        Region,
+        on_delete=models.PROTECT,
+        blank=True,
+        related_name="vacancies",
+        verbose_name=_("region"),
+        help_text=_("Left empty: the employer's region."),
     )
     district = models.ForeignKey(
         District,
@@ -799,6 +804,8 @@ class Vacancy(models.Model):
         return f"{self.position} — {self.organization.display_name}"
 
     def save(self, *args, **kwargs):
+        if not self.region_id and self.organization_id:
+            self.region_id = self.organization.region_id
         self.refresh_status()
         super().save(*args, **kwargs)
 
