@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, resources
 
 from config.spreadsheets import widgets
-from config.spreadsheets.resources import NAME_COLUMNS
+from config.spreadsheets.resources import NAME_COLUMNS, reference_resource
 
-from .models import Occupation, OccupationLevel, Skill, parent_code
+from .models import Language, Occupation, OccupationLevel, Skill, parent_code
 
 
 def text(attribute, header):
@@ -66,3 +66,8 @@ class SkillExportResource(resources.ModelResource):
 
     def dehydrate_occupations(self, skill):
         return ", ".join(occupation.code for occupation in skill.occupations.all())
+
+
+LanguageResource = reference_resource(
+    Language, "code", [("code", gettext_lazy("Code")), *NAME_COLUMNS]
+)
