@@ -18,6 +18,16 @@ DATA_MODELS = [
     "quotas.specialworkplace",
     "quotas.placement",
     "quotas.person",
+    # Vacancies and the surveys that find them, job seekers and their referrals. A seeker's
+    # identity is the person's: shown in full only with the personal-data permission.
+    "vacancies.surveycampaign",
+    "vacancies.surveyresponse",
+    "vacancies.surveyline",
+    "vacancies.vacancy",
+    "vacancies.reservation",
+    "vacancies.jobseeker",
+    "vacancies.experience",
+    "vacancies.referral",
 ]
 REFERENCE_MODELS = [
     "registry.region",
@@ -30,6 +40,7 @@ REFERENCE_MODELS = [
     "quotas.employmentmeasure",
     "vacancies.occupation",
     "vacancies.skill",
+    "vacancies.language",
 ]
 # Reference data registry editors keep themselves: the occupational classifier (national
 # positions the official list lacks) and the skills dictionary.
