@@ -4,6 +4,7 @@ The walk reads the admin site's registry, so a model registered later is covered
 it fails if the fixture below has no record of it, which says to add one.
 """
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -21,6 +22,7 @@ from registry.models import Organization, Region, in_regions_of
 from registry.resources import OrganizationResource
 from tests.factories import (
     CommitmentFactory,
+    JobSeekerFactory,
     MemorandumFactory,
     OrganizationFactory,
     PartyFactory,
@@ -28,8 +30,17 @@ from tests.factories import (
     PlacementFactory,
     QuotaFactory,
     SpecialWorkplaceFactory,
+    VacancyFactory,
 )
-from vacancies.models import Occupation, Skill
+from vacancies.models import (
+    Language,
+    Occupation,
+    Referral,
+    Skill,
+    SurveyCampaign,
+    SurveyLine,
+    SurveyResponse,
+)
 
 pytestmark = pytest.mark.django_db
 OWN, OTHER = "110000000", "350000000"  # Akmola, Karaganda
@@ -58,7 +69,33 @@ def region_records(kato, tag):
         code=f"{kato[:2]}-1", name_ru=f"Навык «{tag}»", name_kk=f"«{tag}» дағдысы"
     )
     skill.occupations.add(Occupation.objects.get(code="7212"))
+    vacancy_records(region, employer, partner, person, quota, skill, tag)
     return employer
+
+
+def vacancy_records(region, employer, partner, person, quota, skill, tag):
+    """A survey that found a vacancy, a vacancy with reserved places, a seeker referred to it."""
+    welder = Occupation.objects.get(code="7212")
+    survey = SurveyCampaign.objects.create(
+        title=f"Опрос «{tag}»",
+        region=region,
+        starts_on=datetime.date(2026, 3, 1),
+        ends_on=datetime.date(2026, 3, 31),
+        run_by=partner,
+    )
+    response = SurveyResponse.objects.create(
+        campaign=survey, organization=employer, answered_on=datetime.date(2026, 3, 10)
+    )
+    SurveyLine.objects.create(
+        response=response, occupation=welder, vacant_places=2, planned_hires=3
+    )
+    vacancy = VacancyFactory(organization=employer, occupation=welder, quota=quota)
+    vacancy.reservations.create(category=quota.category, places=1)
+    vacancy.required_skills.add(skill)
+    vacancy.languages.add(Language.objects.get(code="kk"))
+    seeker = JobSeekerFactory(person=person)
+    seeker.experience.create(occupation=welder, years=3)
+    Referral.objects.create(seeker=seeker, vacancy=vacancy, referred_on=datetime.date(2026, 3, 15))
 
 
 @pytest.fixture
