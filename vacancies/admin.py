@@ -6,6 +6,7 @@ from django.db.models import Exists, F, Func, IntegerField, OuterRef, Subquery
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import formats
 from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -178,7 +179,8 @@ class ResponseInline(RegionScopedMixin, admin.TabularInline):
         return (
             super()
             .get_queryset(request)
-            .select_related("organization")
+            # Each row is named by its employer and survey.
+            .select_related("organization", "campaign")
             .annotate(vacant=total(lines, "vacant_places"), planned=total(lines, "planned_hires"))
         )
 
@@ -638,7 +640,7 @@ class JobSeekerAdmin(WithoutLinkRowsMixin, BaseAdmin):
 
     @admin.display(description=_("birth date"), ordering="person__birth_date")
     def birth_date(self, seeker):
-        return seeker.person.birth_date if seeker.pk else "—"
+        return formats.localize(seeker.person.birth_date) if seeker.pk else "—"
 
     @admin.display(description=_("disability group"))
     def disability_group(self, seeker):
