@@ -1,13 +1,16 @@
 """The admin every page of the product builds on: regions, history, spreadsheets, bounds."""
 
 from types import SimpleNamespace
+from urllib.parse import parse_qsl, urlencode
 
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import NestedObjects, lookup_spawns_duplicates, unquote
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AdminTextareaWidget
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -20,7 +23,7 @@ from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
@@ -218,6 +221,28 @@ class EstimatedCountPaginator(Paginator):
         return super()._get_page(object_list, number, paginator)
 
 
+class RowLinksChangeList(ChangeList):
+    """A list whose rows' links carry the list's filters without resolving each link.
+
+    The stock list hands every row's link to `add_preserved_filters`, which resolves the URL
+    against every admin's URLs only to learn whether it is the list itself (it never is: it
+    is the row's change page). With a search or a filter, two links a row, that was about a
+    third of a page's time. The same query is added here, computed once.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # What add_preserved_filters would add to a change page's link.
+        self.row_link_query = urlencode(dict(parse_qsl(self.preserved_filters)))
+        # Only items_for_result reads it, to pass to add_preserved_filters: the links already
+        # carry it.
+        self.preserved_filters = ""
+
+    def url_for_result(self, result):
+        url = super().url_for_result(result)
+        return f"{url}?{self.row_link_query}" if self.row_link_query else url
+
+
 class RegionFilter(admin.RelatedFieldListFilter):
     """A region filter offering only the regions the user works in."""
 
@@ -265,6 +290,19 @@ class BaseAdmin(FoldedSearchMixin, RegionScopedMixin, ImportExportMixin, History
     paginator = EstimatedCountPaginator
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
+
+    def get_changelist(self, request, **kwargs):
+        return RowLinksChangeList
+
+    def action_checkbox(self, obj):
+        # The stock column renders a CheckboxInput through the form template engine on every
+        # row; the same markup, made directly, costs a tenth.
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            format_html(_("Select this object for an action - {}"), str(obj)),
+        )
 
     def get_import_resource_classes(self, request):
         # Only the product's own resources import; an export-only one, or the resource

@@ -1,0 +1,46 @@
+"""The rows of every list: made faster than the stock admin makes them, with the same markup."""
+
+import pytest
+from django.contrib import admin
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.urls import reverse
+from django.utils import translation
+
+from registry.models import Organization
+from tests.factories import OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:registry_organization_changelist")
+
+
+@pytest.mark.parametrize("language", ["ru", "kk", "en"])
+def test_row_checkbox_is_the_stock_markup(language):
+    organization = OrganizationFactory(name_ru="ТОО «Береке & Ко»", name_kk="«Береке & Ко» ЖШС")
+    model_admin = admin.site._registry[Organization]
+    with translation.override(language):
+        ours = model_admin.action_checkbox(organization)
+        stock = admin.ModelAdmin.action_checkbox(model_admin, organization)
+    assert ours == stock
+    assert "&amp;" in ours
+
+
+def test_row_links_carry_the_search_and_filters_back_to_the_list(admin_client):
+    organization = OrganizationFactory(name_ru="ТОО «Береке»")
+    params = {"q": "береке", "status__exact": "active"}
+    response = admin_client.get(CHANGELIST, params)
+    change = reverse("admin:registry_organization_change", args=[organization.pk])
+    # What the stock admin makes of the row's link: the list's query, to return to it.
+    preserved = response.context["cl"].model_admin.get_preserved_filters(response.wsgi_request)
+    stock = add_preserved_filters(
+        {"preserved_filters": preserved, "opts": Organization._meta}, change
+    )
+    assert "_changelist_filters=" in stock
+    assert response.content.decode().count(f'href="{stock.replace("&", "&amp;")}"') == 2
+
+
+def test_row_links_of_an_unfiltered_list_carry_nothing(admin_client):
+    organization = OrganizationFactory()
+    response = admin_client.get(CHANGELIST)
+    change = reverse("admin:registry_organization_change", args=[organization.pk])
+    assert response.content.decode().count(f'href="{change}"') == 2
