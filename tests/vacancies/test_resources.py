@@ -1,0 +1,188 @@
+import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from config.spreadsheets.pipeline import Workbook
+from registry.models import Organization, Region
+from tests.factories import OrganizationFactory
+from vacancies.models import SurveyCampaign, SurveyLine, SurveyResponse, Vacancy, VacancySource
+from vacancies.resources import SurveyLineResource
+
+pytestmark = pytest.mark.django_db
+DATA = Path(__file__).parent / "data"
+AKMOLA, KARAGANDA = "110000000", "350000000"
+
+
+def workbook(name):
+    return Workbook.read((DATA / name).read_bytes())
+
+
+def campaign(kato=AKMOLA, **kwargs):
+    region = Region.objects.get(kato=kato)
+    chamber = OrganizationFactory(region=region, name_ru=f"Палата предпринимателей {kato}")
+    survey = SurveyCampaign(
+        title=kwargs.pop("title", "Мониторинг потребности в кадрах 2026"),
+        region=region,
+        starts_on=datetime.date(2026, 3, 1),
+        ends_on=datetime.date(2026, 4, 30),
+        run_by=chamber,
+        **kwargs,
+    )
+    survey.full_clean()
+    survey.save()
+    return survey
+
+
+@pytest.fixture
+def akmola_employers():
+    region = Region.objects.get(kato=AKMOLA)
+    return [
+        OrganizationFactory(bin="100540000008", name_ru="ТОО «Агрофирма Жана Жол»", region=region),
+        OrganizationFactory(bin="040940000009", name_ru="АО «Кокшетау Энерго»", region=region),
+    ]
+
+
+def test_survey_sheet_makes_answers_lines_and_vacancies(akmola_employers):
+    survey = campaign()
+    result = SurveyLineResource(campaign=survey).import_data(workbook("survey_akmola.xlsx"))
+    assert not result.has_errors() and not result.has_validation_errors(), result.problems
+    assert result.totals["new"] == 5
+    assert SurveyResponse.objects.filter(campaign=survey).count() == 3
+    lines = {
+        (line.response.organization.bin, line.occupation.code): line
+        for line in SurveyLine.objects.select_related("response__organization", "occupation")
+    }
+    # Codes typed as numbers keep their leading zero; merged cells count for each row.
+    assert set(lines) == {
+        ("100540000008", "7231"),
+        ("100540000008", "8332"),
+        ("100540000008", "5120"),
+        ("040940000009", "7411"),
+        ("100540000018", "0110"),
+    }
+    mechanic = lines["100540000008", "7231"]
+    assert (mechanic.vacant_places, mechanic.planned_hires) == (2, 3)
+    assert (mechanic.salary_from, mechanic.salary_to) == (Decimal(180000), Decimal(250000))
+    response = mechanic.response
+    assert (response.headcount, response.respondent) == (145, "Ахметова С., специалист по кадрам")
+    assert response.training_needs == "Обучение сварке"
+    # The cook's row named the occupation only.
+    assert lines["100540000008", "5120"].clarification == ""
+    # Vacant places went into the register; planned hires alone did not.
+    published = Vacancy.objects.filter(source=VacancySource.SURVEY)
+    assert sorted(published.values_list("occupation__code", "places")) == [
+        ("0110", 1),
+        ("7231", 2),
+        ("7411", 3),
+        ("8332", 1),
+    ]
+    added = Organization.objects.get(bin="100540000018")
+    assert added.region == survey.region and added.name_ru == "ТОО «Новый работодатель»"
+    assert [each.bin for each in result.created_organizations] == ["100540000018"]
+
+
+def test_survey_reimport_changes_nothing(akmola_employers):
+    survey = campaign()
+    SurveyLineResource(campaign=survey).import_data(workbook("survey_akmola.xlsx"))
+    counts = (SurveyLine.history.count(), SurveyResponse.history.count(), Vacancy.history.count())
+
+    result = SurveyLineResource(campaign=survey).import_data(workbook("survey_akmola.xlsx"))
+
+    assert (result.totals["new"], result.totals["update"], result.totals["skip"]) == (0, 0, 5)
+    assert (
+        SurveyLine.history.count(),
+        SurveyResponse.history.count(),
+        Vacancy.history.count(),
+    ) == counts
+    assert Vacancy.objects.count() == 4
+
+
+def problems_of(result, resource_class=SurveyLineResource):
+    """{(line, field name): message}: columns named as the resource heads them in any
+    language."""
+    resource = resource_class()
+    fields = {str(field.column_name): name for name, field in resource.fields.items()}
+    return {
+        (p["line"], fields.get(p["column"], p["column"])): p["message"] for p in result.problems
+    }
+
+
+def csv_survey(text):
+    from config.spreadsheets.formats import CSV
+
+    return CSV().create_dataset(text.encode())
+
+
+SURVEY_CSV = (
+    "БИН,Наименование организации,Численность,Код НКЗ,Профессия,Должность,"
+    "Вакантные места,Планируемый набор,Зарплата от,Зарплата до\n{rows}"
+)
+
+
+def test_bad_survey_rows_write_nothing_and_say_what_is_wrong(akmola_employers):
+    survey = campaign()
+    rows = "\n".join(
+        [
+            "100540000008,,145,7231,,Слесарь,2,3,180000,250000",
+            "100540000008,,150,8332,,Водитель,1,0,,",  # another headcount
+            "040940000009,,320,9999,,,1,0,,",  # no such code
+            "100540000099,,,7411,,,1,0,,",  # unknown BIN without a name
+            "040940000009,,,Слесарь,,,0,0,,",  # neither a code nor places
+            "040940000009,,,7411,,,1,0,300000,200000",  # salary to below from
+        ]
+    )
+    result = SurveyLineResource(campaign=survey).import_data(
+        csv_survey(SURVEY_CSV.format(rows=rows))
+    )
+    assert result.has_validation_errors()
+    problems = problems_of(result)
+    assert " 2 " in problems[3, "headcount"]
+    assert "9999" in problems[4, "occupation"]
+    assert "100540000099" in problems[5, "response"]
+    assert (6, "occupation") in problems and (6, "vacant_places") in problems
+    assert (7, "salary_to") in problems
+    assert not SurveyResponse.objects.exists()
+    assert not SurveyLine.objects.exists() and not Vacancy.objects.exists()
+
+
+def test_regional_user_cannot_import_into_another_regions_survey(akmola_employers, make_staff):
+    karaganda_editor = make_staff("karaganda", regions=[KARAGANDA])
+    survey = campaign(AKMOLA)
+    result = SurveyLineResource(campaign=survey).import_data(
+        workbook("survey_akmola.xlsx"), user=karaganda_editor
+    )
+    assert result.has_errors()
+    assert survey.title in str(result.base_errors[0].error)
+    assert not SurveyResponse.objects.exists()
+
+
+def test_regional_user_cannot_touch_another_regions_organization(make_staff):
+    akmola_editor = make_staff("akmola", regions=[AKMOLA])
+    elsewhere = OrganizationFactory(region=Region.objects.get(kato=KARAGANDA))
+    survey = campaign(AKMOLA)
+    rows = f"{elsewhere.bin},ТОО «Чужая»,10,7231,,,1,0,,"
+    result = SurveyLineResource(campaign=survey).import_data(
+        csv_survey(SURVEY_CSV.format(rows=rows)), user=akmola_editor
+    )
+    problems = problems_of(result)
+    # Refused as unknown, not renamed or added again, and nothing said of the stored record.
+    assert elsewhere.bin in problems[2, "response"]
+    assert elsewhere.name_ru not in problems[2, "response"]
+    assert not SurveyResponse.objects.exists()
+    elsewhere.refresh_from_db()
+    assert elsewhere.name_ru != "ТОО «Чужая»"
+
+
+def test_survey_export_imports_back_unchanged(akmola_employers):
+    survey = campaign()
+    SurveyLineResource(campaign=survey).import_data(workbook("survey_akmola.xlsx"))
+    exported = SurveyLineResource().export(queryset=SurveyResponse.objects.all())
+    assert len(exported) == 5
+    assert "040940000009" in exported.csv and "0110" in exported.csv
+
+    result = SurveyLineResource(campaign=survey).import_data(csv_survey(exported.csv))
+
+    assert not result.has_validation_errors(), result.problems
+    assert (result.totals["new"], result.totals["update"], result.totals["skip"]) == (0, 0, 5)
