@@ -27,6 +27,7 @@ from quotas.personal_data import mask, shows_personal_data
 from registry.models import District, Region
 
 from . import resources
+from .import_forms import SeekerSpreadsheetMixin, SurveyImportMixin
 from .models import (
     VACANCY_MEASURE,
     Experience,
@@ -267,7 +268,9 @@ class SurveyLineInline(RegionScopedMixin, ConcurrentEditInlineMixin, admin.Tabul
 
 
 @admin.register(SurveyResponse)
-class SurveyResponseAdmin(BaseAdmin):
+class SurveyResponseAdmin(SurveyImportMixin, BaseAdmin):
+    # A chamber's sheet: one row per organization and occupation, into the survey chosen.
+    resource_classes = [resources.SurveyLineResource]
     list_display = [
         "organization",
         "campaign",
@@ -337,6 +340,7 @@ class ReservationInline(RegionScopedMixin, ConcurrentEditInlineMixin, admin.Tabu
 
 @admin.register(Vacancy)
 class VacancyAdmin(WithoutLinkRowsMixin, BaseAdmin):
+    resource_classes = [resources.VacancyResource]
     list_display = [
         "position_display",
         "organization",
@@ -470,9 +474,11 @@ class ExperienceInline(RegionScopedMixin, ConcurrentEditInlineMixin, admin.Tabul
 
 
 @admin.register(JobSeeker)
-class JobSeekerAdmin(WithoutLinkRowsMixin, BaseAdmin):
+class JobSeekerAdmin(SeekerSpreadsheetMixin, WithoutLinkRowsMixin, BaseAdmin):
     """The person's identity (IIN, birth date, disability group) is read from the person and
     masked, as on the people's pages, for users without the personal-data permission."""
+
+    resource_classes = [resources.JobSeekerResource]
 
     list_display = [
         "full_name",

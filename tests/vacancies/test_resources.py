@@ -186,3 +186,38 @@ def test_survey_export_imports_back_unchanged(akmola_employers):
 
     assert not result.has_validation_errors(), result.problems
     assert (result.totals["new"], result.totals["update"], result.totals["skip"]) == (0, 0, 5)
+
+
+def test_admin_import_takes_the_survey_from_the_form_and_offers_only_the_users(
+    client, akmola_employers, make_staff
+):
+    from django.urls import reverse
+
+    from config import roles
+
+    editor = make_staff("akmola-editor", groups=[roles.REGISTRY_EDITOR], regions=[AKMOLA])
+    client.force_login(editor)
+    survey, elsewhere = campaign(AKMOLA), campaign(KARAGANDA, title="Карагандинский опрос")
+    page = client.get(reverse("admin:vacancies_surveyresponse_import") + f"?campaign={survey.pk}")
+    choices = page.context["form"].fields["campaign"].queryset
+    assert list(choices) == [survey]
+    assert page.context["form"].initial["campaign"] == survey.pk
+
+    def post(chosen):
+        with open(DATA / "survey_akmola.xlsx", "rb") as stream:
+            return client.post(
+                reverse("admin:vacancies_surveyresponse_import"),
+                {"format": "0", "resource": "0", "import_file": stream, "campaign": chosen.pk},
+                follow=True,
+            )
+
+    refused = post(elsewhere)
+    assert "campaign" in refused.context["form"].errors
+    response = post(survey)
+    assert response.context["result"].totals["new"] == 5, response.context["run"].problems
+    confirm = response.context["confirm_form"].initial
+    done = client.post(
+        reverse("admin:vacancies_surveyresponse_process_import"), confirm, follow=True
+    )
+    assert done.context["run"].state == "done"
+    assert SurveyLine.objects.filter(response__campaign=survey).count() == 5
