@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.urls import path
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import choosable_by
@@ -85,7 +86,20 @@ class JumysAdminSite(admin.AdminSite):
     # The registries people work in first, then imports, users and the sign-in log.
     APP_ORDER = ["registry", "memoranda", "quotas", "config", "auth", "axes"]
 
+    def each_context(self, request):
+        # Of the context every page gets, `available_apps` (a URL and permission checks for
+        # every model: several milliseconds a page) is shown only by the navigation sidebar,
+        # which is off here: it is built only if something reads it.
+        request.defers_app_list = not self.enable_nav_sidebar
+        try:
+            return super().each_context(request)
+        finally:
+            request.defers_app_list = False
+
     def get_app_list(self, request, app_label=None):
+        if app_label is None and getattr(request, "defers_app_list", False):
+            request.defers_app_list = False
+            return SimpleLazyObject(lambda: self.get_app_list(request))
         order = {label: index for index, label in enumerate(self.APP_ORDER)}
         apps = super().get_app_list(request, app_label)
         return sorted(apps, key=lambda app: order.get(app["app_label"], len(order)))

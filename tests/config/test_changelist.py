@@ -1,5 +1,7 @@
 """The rows of every list: made faster than the stock admin makes them, with the same markup."""
 
+from unittest import mock
+
 import pytest
 from django.contrib import admin
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
@@ -44,3 +46,15 @@ def test_row_links_of_an_unfiltered_list_carry_nothing(admin_client):
     response = admin_client.get(CHANGELIST)
     change = reverse("admin:registry_organization_change", args=[organization.pk])
     assert response.content.decode().count(f'href="{change}"') == 2
+
+
+def test_pages_build_the_app_list_only_for_the_front_page(admin_client):
+    # Only the navigation sidebar, which is off, shows the app list on other pages.
+    site = admin.site
+    with mock.patch.object(site, "_build_app_dict", wraps=site._build_app_dict) as build:
+        response = admin_client.get(CHANGELIST)
+        assert response.status_code == 200
+        assert build.call_count == 0
+        assert response.context["available_apps"][0]["app_label"] == "registry"
+        front = admin_client.get(reverse("admin:index"))
+        assert front.context["app_list"][0]["app_label"] == "registry"
