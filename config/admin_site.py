@@ -52,6 +52,7 @@ class JumysAdminSite(admin.AdminSite):
     def get_urls(self):
         # Imported here: the site is built while the apps' modules are still loading.
         from quotas import views as quota_reports
+        from vacancies import views as vacancy_reports
 
         # Before the defaults, whose catch-all would read "reports" as an app's name.
         return [
@@ -70,6 +71,16 @@ class JumysAdminSite(admin.AdminSite):
                 "reports/measures/",
                 self.admin_view(quota_reports.measures_report),
                 name="report_measures",
+            ),
+            path(
+                "reports/survey/",
+                self.admin_view(vacancy_reports.survey_report),
+                name="report_survey",
+            ),
+            path(
+                "reports/open-vacancies/",
+                self.admin_view(vacancy_reports.open_vacancies_report),
+                name="report_open_vacancies",
             ),
             *super().get_urls(),
         ]

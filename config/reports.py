@@ -42,6 +42,21 @@ REPORTS = [
         "report_measures",
         "quotas.view_placement",
     ),
+    Report(
+        _("Staffing-needs survey results"),
+        _(
+            "Organizations surveyed and with vacancies; vacant places, planned hires and "
+            "salaries by occupation group or district."
+        ),
+        "report_survey",
+        "vacancies.view_surveyresponse",
+    ),
+    Report(
+        _("Open vacancies by occupation group"),
+        _("A region's open vacancies, their places and free places, by group or district."),
+        "report_open_vacancies",
+        "vacancies.view_vacancy",
+    ),
 ]
 
 
