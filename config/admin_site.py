@@ -52,6 +52,7 @@ class JumysAdminSite(admin.AdminSite):
     def get_urls(self):
         # Imported here: the site is built while the apps' modules are still loading.
         from quotas import views as quota_reports
+        from vacancies import match_views
         from vacancies import views as vacancy_reports
 
         # Before the defaults, whose catch-all would read "reports" as an app's name.
@@ -81,6 +82,16 @@ class JumysAdminSite(admin.AdminSite):
                 "reports/open-vacancies/",
                 self.admin_view(vacancy_reports.open_vacancies_report),
                 name="report_open_vacancies",
+            ),
+            path(
+                "vacancies/vacancy/<int:pk>/seekers/",
+                self.admin_view(match_views.vacancy_seekers),
+                name="vacancies_vacancy_seekers",
+            ),
+            path(
+                "vacancies/jobseeker/<int:pk>/vacancies/",
+                self.admin_view(match_views.seeker_vacancies),
+                name="vacancies_jobseeker_vacancies",
             ),
             *super().get_urls(),
         ]
