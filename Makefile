@@ -49,3 +49,4 @@ db: install
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py load_demo_memoranda
 	$(BIN)/python manage.py load_demo_quotas
+	$(BIN)/python manage.py load_demo_vacancies
