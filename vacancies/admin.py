@@ -202,6 +202,7 @@ class ResponseInline(RegionScopedMixin, admin.TabularInline):
 
 @admin.register(SurveyCampaign)
 class SurveyCampaignAdmin(BaseAdmin):
+    resource_classes = [resources.SurveyCampaignExportResource]
     list_display = [
         "title",
         "region",
@@ -707,6 +708,7 @@ class ReferralForm(ChangeReasonForm):
 
 @admin.register(Referral)
 class ReferralAdmin(BaseAdmin):
+    resource_classes = [resources.ReferralExportResource]
     form = ReferralForm
     list_display = ["seeker", "target_display", "referred_on", "outcome", "outcome_on"]
     list_select_related = [

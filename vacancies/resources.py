@@ -36,6 +36,8 @@ from .models import (
     NatureOfWork,
     Occupation,
     OccupationLevel,
+    Referral,
+    ReferralOutcome,
     Reservation,
     Schedule,
     SeekerRegistration,
@@ -1082,3 +1084,69 @@ class SurveyLineResource(RowByRowResource):
         result.created_organizations = self.created_organizations
         result.responses_made = self.responses_made
         result.responses_changed = self.responses_changed
+
+
+class SurveyCampaignExportResource(resources.ModelResource):
+    """Staffing-needs surveys, one row each (export only: a survey is entered on its form)."""
+
+    title = text("title", gettext_lazy("Title"))
+    region = fields.Field(column_name=gettext_lazy("Region"))
+    starts_on = fields.Field("starts_on", gettext_lazy("Start date"), widgets.DateWidget())
+    ends_on = fields.Field("ends_on", gettext_lazy("End date"), widgets.DateWidget())
+    run_by = fields.Field(column_name=gettext_lazy("Run by"))
+    notes = text("notes", gettext_lazy("Notes"))
+
+    class Meta:
+        model = SurveyCampaign
+        fields = ["title", "region", "starts_on", "ends_on", "run_by", "notes"]
+        export_order = fields
+
+    def export(self, queryset=None, **kwargs):
+        queryset = queryset if queryset is not None else SurveyCampaign.objects.all()
+        return super().export(queryset=queryset.select_related("region", "run_by"), **kwargs)
+
+    def dehydrate_region(self, survey):
+        return str(survey.region)
+
+    def dehydrate_run_by(self, survey):
+        return survey.run_by.display_name
+
+
+class ReferralExportResource(resources.ModelResource):
+    """Referrals and what came of them, one row each (export only: a referral is made and its
+    outcome recorded on its form). The seeker by name only: the IIN is on the seekers' export,
+    under the personal-data right."""
+
+    seeker = fields.Field(column_name=gettext_lazy("Job seeker"))
+    target = fields.Field(column_name=gettext_lazy("Vacancy or course"))
+    employer = fields.Field(column_name=gettext_lazy("Employer or course provider"))
+    referred_on = fields.Field("referred_on", gettext_lazy("Referred on"), widgets.DateWidget())
+    outcome = fields.Field(column_name=gettext_lazy("Outcome"))
+    outcome_on = fields.Field("outcome_on", gettext_lazy("Outcome date"), widgets.DateWidget())
+    reason = text("reason", gettext_lazy("Reason"))
+
+    class Meta:
+        model = Referral
+        fields = ["seeker", "target", "employer", "referred_on", "outcome", "outcome_on", "reason"]
+        export_order = fields
+
+    def export(self, queryset=None, **kwargs):
+        queryset = queryset if queryset is not None else Referral.objects.all()
+        queryset = queryset.select_related(
+            "seeker__person", "vacancy__occupation", "vacancy__organization", "course", "provider"
+        )
+        return super().export(queryset=queryset, **kwargs)
+
+    def dehydrate_seeker(self, referral):
+        return referral.seeker.person.full_name
+
+    def dehydrate_target(self, referral):
+        return referral.vacancy.position if referral.vacancy_id else str(referral.course)
+
+    def dehydrate_employer(self, referral):
+        organization = referral.vacancy.organization if referral.vacancy_id else referral.provider
+        return organization.display_name
+
+    def dehydrate_outcome(self, referral):
+        # Text, not the lazy label: a workbook cell cannot hold a lazy string.
+        return str(ReferralOutcome(referral.outcome).label)
