@@ -1,11 +1,17 @@
 from django.contrib import admin
-from django.contrib.admin.views.main import SEARCH_VAR
+from django.contrib.admin.views.main import PAGE_VAR, SEARCH_VAR
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from config.admin import BaseAdmin, ConcurrentEditInlineMixin, ReferenceAdmin, RegionFilter
+from config.admin import (
+    BaseAdmin,
+    ConcurrentEditInlineMixin,
+    EstimatedCountPaginator,
+    ReferenceAdmin,
+    RegionFilter,
+)
 from config.employer import EmployerPicture
 from config.history import ChangeReasonForm
 from config.language import TranslatedPermissionsMixin, WithoutLinkRowsMixin
@@ -165,6 +171,18 @@ class OrganizationAdmin(BaseAdmin):
         if request.GET.get(SEARCH_VAR):
             return SEARCH_ORDERING
         return super().get_ordering(request)
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        paginator = super().get_paginator(
+            request, queryset, per_page, orphans, allow_empty_first_page
+        )
+        # A search's matches are sorted by SEARCH_ORDERING, which no index serves: the page's
+        # query reads every match anyway, and counts them in the same read.
+        if request.GET.get(SEARCH_VAR) and isinstance(paginator, EstimatedCountPaginator):
+            paginator.count_with_page = True
+            page = request.GET.get(PAGE_VAR, "1")
+            paginator.requested_page = int(page) if page.isdigit() else 1
+        return paginator
 
     @admin.display(description=_("name"), ordering="sort_name")
     def display_name(self, organization):

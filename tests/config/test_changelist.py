@@ -2,9 +2,12 @@
 
 from unittest import mock
 
+import factory
 import pytest
 from django.contrib import admin
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -58,3 +61,28 @@ def test_pages_build_the_app_list_only_for_the_front_page(admin_client):
         assert response.context["available_apps"][0]["app_label"] == "registry"
         front = admin_client.get(reverse("admin:index"))
         assert front.context["app_list"][0]["app_label"] == "registry"
+
+
+def found(response):
+    return [organization.pk for organization in response.context["cl"].result_list]
+
+
+def test_a_search_counts_its_matches_in_the_query_of_its_page(admin_client):
+    OrganizationFactory.create_batch(60, name_ru=factory.Sequence(lambda n: f"ТОО «Береке {n}»"))
+    OrganizationFactory(name_ru="ТОО «Алма»")
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(CHANGELIST, {"q": "береке", "p": "2"})
+    changelist = response.context["cl"]
+    assert changelist.result_count == 60
+    assert found(response) == list(changelist.queryset.values_list("pk", flat=True)[50:60])
+    counts = [query["sql"] for query in queries if "COUNT(" in query["sql"]]
+    assert len(counts) == 1 and "OVER" in counts[0]
+
+
+def test_a_search_past_its_last_page_or_without_matches_is_counted_as_before(admin_client):
+    OrganizationFactory.create_batch(60, name_ru=factory.Sequence(lambda n: f"ТОО «Береке {n}»"))
+    past = admin_client.get(CHANGELIST, {"q": "береке", "p": "3"})
+    # As the stock admin answers a page that does not exist.
+    assert past.status_code == 302 and past.url.endswith("?e=1")
+    assert admin_client.get(CHANGELIST, {"q": "береке"}).context["cl"].result_count == 60
+    assert admin_client.get(CHANGELIST, {"q": "жоқ"}).context["cl"].result_count == 0
