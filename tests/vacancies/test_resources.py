@@ -221,3 +221,54 @@ def test_admin_import_takes_the_survey_from_the_form_and_offers_only_the_users(
     )
     assert done.context["run"].state == "done"
     assert SurveyLine.objects.filter(response__campaign=survey).count() == 5
+
+
+def test_vacancy_register_exports_and_imports_back_unchanged_with_reserved_places():
+    from quotas.models import QuotaCategory
+    from tests.factories import VacancyFactory
+    from vacancies.models import Language, Reservation
+    from vacancies.resources import VacancyResource
+
+    vacancy = VacancyFactory(places=3, salary_from=Decimal(150000), driving_licence="B, C")
+    vacancy.languages.set(Language.objects.filter(code__in=["kk", "ru"]))
+    vacancy.reservations.create(category=QuotaCategory.objects.get(code="disability"), places=1)
+    exported = VacancyResource().export()
+    assert "Казахский" in exported.csv
+
+    again = VacancyResource().import_data(csv_survey(exported.csv))
+    assert not again.has_validation_errors(), again.problems
+    assert (again.totals["new"], again.totals["update"], again.totals["skip"]) == (0, 0, 1)
+
+    # A new row (no number) with its reserved places; a code Excel made a number.
+    row = exported.dict[0]
+    row.update({exported.headers[0]: "", exported.headers[3]: 7231})
+    exported.append([row[header] for header in exported.headers])
+    result = VacancyResource().import_data(csv_survey(exported.csv))
+    assert not result.has_validation_errors(), result.problems
+    assert result.totals["new"] == 1 and Vacancy.objects.count() == 2
+    added = Vacancy.objects.exclude(pk=vacancy.pk).get()
+    assert added.occupation.code == "7231" and added.region == vacancy.organization.region
+    assert list(Reservation.objects.filter(vacancy=added).values_list("places", flat=True)) == [1]
+
+
+def test_job_seekers_import_needs_the_person_registered():
+    from tests.factories import PersonFactory
+    from vacancies.models import JobSeeker
+    from vacancies.resources import JobSeekerResource
+
+    person = PersonFactory()
+    text = (
+        "ИИН,Желаемые занятия (коды НКЗ),Знание языков,Образование\n"
+        f"{person.iin},7231; 8332,Казахский; Русский,высшее\n"
+        "850115300999,7231,,\n"
+    )
+    result = JobSeekerResource().import_data(csv_survey(text))
+    problems = problems_of(result, JobSeekerResource)
+    assert "850115300999" in problems[3, "person"]
+    assert not JobSeeker.objects.exists()
+
+    result = JobSeekerResource().import_data(csv_survey(text.rsplit("\n", 2)[0] + "\n"))
+    assert not result.has_validation_errors(), result.problems
+    seeker = JobSeeker.objects.get(person=person)
+    assert sorted(seeker.occupations.values_list("code", flat=True)) == ["7231", "8332"]
+    assert seeker.languages.count() == 2 and seeker.education == 40
