@@ -278,6 +278,32 @@ def million(args):
         print(f"{label}: {out.strip()}", flush=True)
 
 
+MATCHING = {
+    "SQLite": "sqlite:///{root}/var/bench-matching.sqlite3",
+    "PostgreSQL": "postgres://postgres@127.0.0.1:5432/jumys_bench_matching",
+}
+
+
+def matching(args):
+    """100,000 job seekers ranked for one vacancy (bench/matching.py), one line per database."""
+    for label, url in MATCHING.items():
+        if args.only and label != args.only:
+            continue
+        url = url.format(root=ROOT)
+        if args.regenerate or not exists(url):
+            recreate(url)
+        print(f"{label}: matching…", file=sys.stderr)
+        r = json.loads(command(url, "bench/matching.py", "--json", f"--runs={args.runs}"))
+        print(
+            f"{label}: {r['seekers']:,} seekers ({r['candidates']:,} candidates): "
+            f"ranked page {r['rank_ms']:.0f} ms / {r['rank_queries']} queries, "
+            f"admin page {r['page_ms']:.0f} ms / {r['page_queries']} queries (target ≤ 300 ms); "
+            f"a seeker's vacancies {r['seeker_page_ms']:.0f} ms / "
+            f"{r['seeker_page_queries']} queries",
+            flush=True,
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="requests per changelist median")
@@ -294,9 +320,17 @@ def main():
         action="store_true",
         help="only a 1,000,000-row organizations workbook through the admin and a worker",
     )
+    parser.add_argument(
+        "--matching",
+        action="store_true",
+        help="only the matching bench: 100,000 job seekers ranked for one vacancy",
+    )
     args = parser.parse_args()
     if args.million:
         million(args)
+        return
+    if args.matching:
+        matching(args)
         return
     results = {}
     for label, (scale_url, import_url) in DATABASES.items():
