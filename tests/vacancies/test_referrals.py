@@ -42,9 +42,13 @@ def test_a_hire_on_a_reserved_place_becomes_a_placement_against_the_quota():
     assert (vacancy.filled_places, vacancy.status) == (1, VacancyStatus.PARTLY_FILLED)
     seeker.refresh_from_db()
     assert seeker.status == SeekerStatus.PLACED
-    assert Quota.objects.filter(pk=quota.pk).annotate(
-        filled=Quota.objects.filled_on(HIRED_ON)
-    ).get().filled == 1
+    assert (
+        Quota.objects.filter(pk=quota.pk)
+        .annotate(filled=Quota.objects.filled_on(HIRED_ON))
+        .get()
+        .filled
+        == 1
+    )
 
 
 def test_a_hire_outside_the_reserved_categories_fills_no_quota():
