@@ -840,7 +840,9 @@ class SurveyLineResource(RowByRowResource):
     # Export: one row per line, whichever list it is asked from.
 
     def get_queryset(self):
-        return super().get_queryset().select_related("response__organization", "occupation")
+        lines = super().get_queryset().select_related("response__organization", "occupation")
+        # Bound to a survey, its answers only: what an import into that survey compares with.
+        return lines.filter(response__campaign=self.campaign) if self.campaign else lines
 
     def export(self, queryset=None, **kwargs):
         if queryset is None:
@@ -1081,9 +1083,10 @@ class SurveyLineResource(RowByRowResource):
 
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
-        result.created_organizations = self.created_organizations
-        result.responses_made = self.responses_made
-        result.responses_changed = self.responses_changed
+        # Not set when `before_import` refused the file (no survey chosen, another region's).
+        result.created_organizations = getattr(self, "created_organizations", [])
+        result.responses_made = getattr(self, "responses_made", 0)
+        result.responses_changed = getattr(self, "responses_changed", 0)
 
 
 class SurveyCampaignExportResource(resources.ModelResource):

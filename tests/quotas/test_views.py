@@ -28,6 +28,8 @@ REPORTS = reverse("admin:reports")
 SHEET = reverse("admin:report_compliance")
 MONTHS = reverse("admin:report_employer_months")
 MEASURES = reverse("admin:report_measures")
+SURVEY = reverse("admin:report_survey")
+OPEN_VACANCIES = reverse("admin:report_open_vacancies")
 
 
 @pytest.fixture(autouse=True)
@@ -123,7 +125,13 @@ def test_head_reaches_every_report_from_the_front_page_and_the_lists(head):
     front = head.get(reverse("admin:index")).content.decode()
     assert REPORTS in front and SHEET in front and MEASURES in front
     index = head.get(REPORTS)
-    assert [report.url for report in index.context["reports"]] == [SHEET, MONTHS, MEASURES]
+    assert [report.url for report in index.context["reports"]] == [
+        SHEET,
+        MONTHS,
+        MEASURES,
+        SURVEY,
+        OPEN_VACANCIES,
+    ]
     quotas = head.get(reverse("admin:quotas_quota_changelist")).content.decode()
     # The reports beside import-export's own button, though the head may not add quotas.
     assert REPORTS in quotas and SHEET in quotas and MONTHS in quotas
