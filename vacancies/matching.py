@@ -20,6 +20,7 @@ everyone who passes, with the gate named among what is missing.
 import re
 from dataclasses import dataclass, field
 
+from django.db import connections
 from django.db.models import (
     Case,
     Count,
@@ -27,6 +28,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -34,7 +36,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest, Least, NullIf
+from django.db.models.functions import Coalesce, Least, NullIf
 from django.utils.translation import gettext as _
 
 from quotas.models import DISABILITY, Person, SocialCategory
@@ -248,161 +250,226 @@ def seeker_notes(seeker):
 # Ranking in the database.
 
 
+@dataclass(frozen=True)
+class Ranked:
+    """A seeker's place in a vacancy's ranking: all a page reads before the explanations."""
+
+    pk: int
+    score: int
+    passes: int
+
+
+class SeekerRanking:
+    """The candidates for a vacancy, ranked by the database a page at a time; a Paginator
+    takes it as it takes a queryset (`count()` and slices, of `Ranked`).
+
+    Every part of the score that lies in a seeker's many-to-many rows (positions wanted,
+    experience, districts, skills, languages, social categories) is read once, as a table
+    of the rows that concern this vacancy grouped per seeker, and joined to the candidates:
+    a subquery per candidate would probe each table once per seeker, most of a second at
+    100,000 seekers. The parts that lie in the seeker's own columns come with the candidates.
+    """
+
+    def __init__(self, vacancy, seekers):
+        self.connection = connections[seekers.db]
+        self.tables = {}
+        occupation = vacancy.occupation
+        near = Q(occupation__minor_group=occupation.minor_group)
+        whens = [When(occupation_id=occupation.pk, then=Value(Weight.SAME_OCCUPATION))]
+        same_work = Q(occupation_id=occupation.pk)
+        if occupation.unit_group:
+            unit = Q(occupation__unit_group=occupation.unit_group)
+            whens.append(When(unit, then=Value(Weight.SAME_UNIT_GROUP)))
+            same_work |= unit
+        points = Max(Case(*whens, default=Value(Weight.SAME_MINOR_GROUP)))
+        self.join("wanted", JobSeeker.occupations.through.objects.filter(near), points=points)
+        self.join("worked", Experience.objects.filter(near), "seeker_id", points=points)
+        wanted, worked = self.column("wanted", "points"), self.column("worked", "points")
+        occupation_points = (
+            f"CASE WHEN COALESCE({wanted}, 0) >= COALESCE({worked}, 0) "
+            f"THEN COALESCE({wanted}, 0) ELSE {worked} END"
+        )
+        self.candidate = (
+            f"({self.column('wanted', 'owner')} IS NOT NULL "
+            f"OR {self.column('worked', 'owner')} IS NOT NULL)"
+        )
+
+        # The parts in the seeker's own columns, 1 or 0 each.
+        def flag(condition):
+            return Case(When(condition, then=Value(1)), default=Value(0))
+
+        moving = JobSeeker.regions.through.objects.filter(region_id=vacancy.region_id)
+        found = seekers.filter(status=SeekerStatus.ACTIVE).filter(
+            Q(person__region_id=vacancy.region_id) | Q(pk__in=moving.values("jobseeker_id"))
+        )
+        categories = licence_categories(vacancy.driving_licence)
+        top = vacancy.salary_to if vacancy.salary_to is not None else vacancy.salary_from
+        reserved = reserved_categories(vacancy)
+        columns = {
+            "at_home": flag(Q(person__region_id=vacancy.region_id)),
+            "in_district": flag(Q(person__district_id=vacancy.district_id))
+            if vacancy.district_id
+            else Value(0),
+            "licensed": flag(holds_licence("driving_licence", categories))
+            if categories
+            else Value(1),
+            "paid": flag(Q(salary_expected__isnull=True) | Q(salary_expected__lte=top))
+            if top is not None
+            else Value(1),
+            "educated": flag(Q(education__gte=vacancy.education))
+            if vacancy.education is not None
+            else Value(1),
+            "disabled": flag(~Q(person__disability_group=""))
+            if any(each.code == DISABILITY for each in reserved.values())
+            else Value(0),
+        }
+        self.candidates = compiled(found.order_by().values("id", "person_id", **columns))
+
+        place = f"WHEN {self.column('c', 'at_home')} = 1 THEN {Weight.SAME_REGION}"
+        if vacancy.district_id:
+            self.join(
+                "districts",
+                JobSeeker.districts.through.objects.filter(district_id=vacancy.district_id),
+            )
+            place = (
+                f"WHEN {self.column('c', 'in_district')} = 1 OR "
+                f"{self.column('districts', 'owner')} IS NOT NULL THEN {Weight.SAME_DISTRICT} "
+                + place
+            )
+        place_points = f"CASE {place} ELSE {Weight.RELOCATING} END"
+
+        if vacancy.experience_years:
+            self.join(
+                "years", Experience.objects.filter(same_work), "seeker_id", years=Max("years")
+            )
+            years, asked = f"COALESCE({self.column('years', 'years')}, 0)", vacancy.experience_years
+            experience_points = (
+                f"CASE WHEN {years} >= {asked} THEN {Weight.EXPERIENCE} "
+                f"ELSE {years} * {Weight.EXPERIENCE} / {asked} END"
+            )
+        else:
+            experience_points = str(Weight.EXPERIENCE)
+
+        skills = JobSeeker.skills.through.objects
+        desired_points = self.share(
+            "desired", skills, "skill_id", vacancy.desired_skills.all(), Weight.DESIRED_SKILLS
+        )
+        language_points = self.share(
+            "spoken",
+            JobSeeker.languages.through.objects,
+            "language_id",
+            vacancy.languages.all(),
+            Weight.LANGUAGES,
+        )
+        licence_points = f"{self.column('c', 'licensed')} * {Weight.LICENCE}"
+        if reserved:
+            self.join(
+                "belongs",
+                Person.social_categories.through.objects.filter(
+                    socialcategory_id__in=list(reserved)
+                ),
+                "person_id",
+                key="person_id",
+            )
+            reserved_points = (
+                f"CASE WHEN {self.column('c', 'disabled')} = 1 OR "
+                f"{self.column('belongs', 'owner')} IS NOT NULL THEN {Weight.RESERVED} ELSE 0 END"
+            )
+        else:
+            reserved_points = "0"
+        salary_points = f"{self.column('c', 'paid')} * {Weight.SALARY}"
+        self.score = " + ".join(
+            f"({part})"
+            for part in (
+                occupation_points,
+                place_points,
+                experience_points,
+                desired_points,
+                language_points,
+                licence_points,
+                reserved_points,
+                salary_points,
+            )
+        )
+
+        gates = [f"{self.column('c', 'educated')} = 1"]
+        required = [skill.pk for skill in vacancy.required_skills.all()]
+        if required:
+            self.join("required", skills.filter(skill_id__in=required), held=Count("*"))
+            gates.append(f"COALESCE({self.column('required', 'held')}, 0) = {len(required)}")
+        self.passes = f"CASE WHEN {' AND '.join(gates)} THEN 1 ELSE 0 END"
+        self._count = None
+
+    def column(self, table, name):
+        quote = self.connection.ops.quote_name
+        return f"{quote(table)}.{quote(name)}"
+
+    def join(self, alias, queryset, owner="jobseeker_id", key="id", **aggregates):
+        """Join `rows` grouped per seeker (or person, `key`) as `alias`, with `aggregates`;
+        the owner's id is its column "owner"."""
+        grouped = queryset.order_by().values(owner=F(owner))
+        grouped = grouped.annotate(**aggregates) if aggregates else grouped.distinct()
+        self.tables[alias] = (key, *compiled(grouped))
+
+    def share(self, alias, rows, column, asked, weight):
+        """`weight` in proportion to the share of `asked` the seeker has, whole points."""
+        asked = [each.pk for each in asked]
+        if not asked:
+            return str(weight)
+        self.join(alias, rows.filter(**{f"{column}__in": asked}), held=Count("*"))
+        return f"COALESCE({self.column(alias, 'held')}, 0) * {weight} / {len(asked)}"
+
+    def query(self, select, tables, tail=""):
+        sql, params = self.candidates
+        parts = [f"SELECT {select} FROM ({sql}) {self.connection.ops.quote_name('c')}"]
+        params = list(params)
+        for alias in tables:
+            key, table, table_params = self.tables[alias]
+            parts.append(
+                f"LEFT JOIN ({table}) {self.connection.ops.quote_name(alias)} "
+                f"ON {self.column(alias, 'owner')} = {self.column('c', key)}"
+            )
+            params += table_params
+        parts.append(f"WHERE {self.candidate} {tail}")
+        with self.connection.cursor() as cursor:
+            cursor.execute(" ".join(parts), params)
+            return cursor.fetchall()
+
+    def count(self):
+        if self._count is None:
+            self._count = self.query("COUNT(*)", ["wanted", "worked"])[0][0]
+        return self._count
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice) or index.step is not None:
+            raise TypeError("A ranking is read a page at a time.")
+        limit = self.connection.ops.limit_offset_sql(index.start or 0, index.stop)
+        rows = self.query(
+            f"{self.column('c', 'id')}, {self.score} AS score, {self.passes} AS passes",
+            list(self.tables),
+            f"ORDER BY passes DESC, score DESC, {self.column('c', 'id')} {limit}",
+        )
+        return [Ranked(*row) for row in rows]
+
+    def __iter__(self):
+        return iter(self[:])
+
+
+def compiled(queryset):
+    sql, params = queryset.query.sql_with_params()
+    return sql, list(params)
+
+
 def seekers_for(vacancy, seekers=None):
     """Active seekers who are candidates for a vacancy (prefetched with `with_requirements`),
-    annotated with `score` and `passes` (1 when no gate fails), best first; and the notes on
-    what prevents matching. `seekers` is what the user may see (`visible_to`)."""
+    ranked best first as a `SeekerRanking` of their `score` and `passes` (1 when no gate
+    fails); and the notes on what prevents matching. `seekers` is what the user may see
+    (`visible_to`)."""
     notes = vacancy_notes(vacancy)
     seekers = JobSeeker.objects.all() if seekers is None else seekers
     if notes:
-        return seekers.none(), notes
-    occupation = vacancy.occupation
-    wanted = JobSeeker.occupations.through.objects
-    near = Q(occupation__minor_group=occupation.minor_group)
-    moving = JobSeeker.regions.through.objects.filter(region_id=vacancy.region_id)
-    found = seekers.filter(status=SeekerStatus.ACTIVE).filter(
-        Q(person__region_id=vacancy.region_id) | Q(pk__in=moving.values("jobseeker_id"))
-    )
-    candidates = found.filter(
-        Q(pk__in=wanted.filter(near).values("jobseeker_id"))
-        | Q(pk__in=Experience.objects.filter(near).values("seeker_id"))
-    )
-
-    def nearest(rows):
-        whens = [When(occupation_id=occupation.pk, then=Value(Weight.SAME_OCCUPATION))]
-        if occupation.unit_group:
-            whens.append(
-                When(
-                    occupation__unit_group=occupation.unit_group,
-                    then=Value(Weight.SAME_UNIT_GROUP),
-                )
-            )
-        points = rows.filter(near).annotate(
-            points=Case(*whens, default=Value(Weight.SAME_MINOR_GROUP))
-        )
-        return Coalesce(Subquery(points.order_by("-points").values("points")[:1]), Value(0))
-
-    occupation_points = Greatest(
-        nearest(wanted.filter(jobseeker_id=OuterRef("pk"))),
-        nearest(Experience.objects.filter(seeker_id=OuterRef("pk"))),
-    )
-
-    place_whens = []
-    if vacancy.district_id:
-        wants_district = JobSeeker.districts.through.objects.filter(
-            jobseeker_id=OuterRef("pk"), district_id=vacancy.district_id
-        )
-        place_whens.append(
-            When(
-                Q(person__district_id=vacancy.district_id) | Q(Exists(wants_district)),
-                then=Value(Weight.SAME_DISTRICT),
-            )
-        )
-    place_whens.append(When(person__region_id=vacancy.region_id, then=Value(Weight.SAME_REGION)))
-    place_points = Case(*place_whens, default=Value(Weight.RELOCATING))
-
-    if vacancy.experience_years:
-        same_work = Q(occupation_id=occupation.pk)
-        if occupation.unit_group:
-            same_work |= Q(occupation__unit_group=occupation.unit_group)
-        years = Coalesce(
-            Subquery(
-                Experience.objects.filter(same_work, seeker_id=OuterRef("pk"))
-                .order_by("-years")
-                .values("years")[:1]
-            ),
-            Value(0),
-        )
-        experience_points = experience_share(years, vacancy.experience_years)
-    else:
-        experience_points = Value(Weight.EXPERIENCE)
-
-    skills = JobSeeker.skills.through.objects
-    required = [skill.pk for skill in vacancy.required_skills.all()]
-    desired = [skill.pk for skill in vacancy.desired_skills.all()]
-    languages = [language.pk for language in vacancy.languages.all()]
-
-    def has(ids, rows, related):
-        return count_rows(
-            rows.filter(jobseeker_id=OuterRef("pk"), **{f"{related}__in": ids}), "jobseeker_id"
-        )
-
-    desired_points = (
-        share_points(Weight.DESIRED_SKILLS, has(desired, skills, "skill_id"), len(desired))
-        if desired
-        else Value(Weight.DESIRED_SKILLS)
-    )
-    language_points = (
-        share_points(
-            Weight.LANGUAGES,
-            has(languages, JobSeeker.languages.through.objects, "language_id"),
-            len(languages),
-        )
-        if languages
-        else Value(Weight.LANGUAGES)
-    )
-    categories = licence_categories(vacancy.driving_licence)
-    licence_points = (
-        Case(
-            When(holds_licence("driving_licence", categories), then=Value(Weight.LICENCE)),
-            default=Value(0),
-        )
-        if categories
-        else Value(Weight.LICENCE)
-    )
-    reserved = reserved_categories(vacancy)
-    if reserved:
-        belongs = Q(
-            Exists(
-                Person.social_categories.through.objects.filter(
-                    person_id=OuterRef("person_id"), socialcategory_id__in=list(reserved)
-                )
-            )
-        )
-        if any(each.code == DISABILITY for each in reserved.values()):
-            belongs |= ~Q(person__disability_group="")
-        reserved_points = Case(When(belongs, then=Value(Weight.RESERVED)), default=Value(0))
-    else:
-        reserved_points = Value(0)
-    top = vacancy.salary_to if vacancy.salary_to is not None else vacancy.salary_from
-    salary_points = (
-        Case(
-            When(salary_expected__gt=top, then=Value(0)),
-            default=Value(Weight.SALARY),
-        )
-        if top is not None
-        else Value(Weight.SALARY)
-    )
-
-    gates = Q()
-    if required:
-        gates &= Q(
-            Exists(
-                skills.filter(jobseeker_id=OuterRef("pk"), skill_id__in=required)
-                .order_by()
-                .values("jobseeker_id")
-                .annotate(rows=Count("*"))
-                .filter(rows=len(required))
-            )
-        )
-    if vacancy.education is not None:
-        gates &= Q(education__gte=vacancy.education)
-    passes = Case(When(gates, then=Value(1)), default=Value(0)) if gates else Value(1)
-
-    score = (
-        occupation_points
-        + place_points
-        + experience_points
-        + desired_points
-        + language_points
-        + licence_points
-        + reserved_points
-        + salary_points
-    )
-    ranked = candidates.annotate(score=cast_int(score), passes=cast_int(passes)).order_by(
-        "-passes", "-score", "pk"
-    )
-    return ranked, notes
+        return [], notes
+    return SeekerRanking(vacancy, seekers), notes
 
 
 def vacancies_for(seeker, vacancies=None):
@@ -538,8 +605,8 @@ def unjudged_seekers(vacancy, seekers=None):
     return (
         seekers.filter(status=SeekerStatus.ACTIVE)
         .filter(Q(person__region_id=vacancy.region_id) | Q(pk__in=moving.values("jobseeker_id")))
-        .exclude(pk__in=JobSeeker.occupations.through.objects.values("jobseeker_id"))
-        .exclude(pk__in=Experience.objects.values("seeker_id"))
+        .exclude(Exists(JobSeeker.occupations.through.objects.filter(jobseeker_id=OuterRef("pk"))))
+        .exclude(Exists(Experience.objects.filter(seeker_id=OuterRef("pk"))))
         .count()
     )
 
