@@ -298,6 +298,21 @@ def test_the_survey_list_counts_its_responses_vacant_places_and_planned_hires(ad
     assert Vacancy.objects.filter(source=Vacancy.Source.SURVEY).count() == 3
 
 
+def test_a_surveys_page_leads_to_importing_its_answers_and_to_its_results(client, make_staff):
+    survey = survey_in(AKMOLA, lines=1)
+    importing = f"{reverse('admin:vacancies_surveyresponse_import')}?campaign={survey.pk}"
+    results = f"{reverse('admin:report_survey')}?campaign={survey.pk}"
+    client.force_login(make_staff("editor", groups=[roles.REGISTRY_EDITOR], regions=[AKMOLA]))
+    html = page(client, "surveycampaign", survey).content.decode()
+    assert importing.replace("&", "&amp;") in html and results in html
+    # The import form opens with the survey chosen.
+    assert client.get(importing).context["form"].initial["campaign"] == survey.pk
+    # A department head reads the results but imports nothing.
+    client.force_login(make_staff("head", groups=[roles.DEPARTMENT_HEAD], regions=[AKMOLA]))
+    html = page(client, "surveycampaign", survey).content.decode()
+    assert importing not in html and results in html
+
+
 def test_the_vacancy_list_shows_places_filled_and_the_salary(admin_client):
     vacancy = vacancy_in(AKMOLA, places=3, salary_from=Decimal(150000))
     html = admin_client.get(reverse("admin:vacancies_vacancy_changelist")).content.decode()
