@@ -115,10 +115,10 @@ class PlannedDiff(PreviewDiff):
     since the instance has no rows of its own to show yet."""
 
     @classmethod
-    def read(cls, field, instance, language):
+    def read(cls, resource, field, instance, language):
         wanted = getattr(instance, "_m2m", {}).get(field.attribute, (None,))[0]
         if wanted is None:
-            return super().read(field, instance, language)
+            return super().read(resource, field, instance, language)
         related = field.widget.model.objects.filter(pk__in=wanted)
         return field.widget.render(related, language=language)
 

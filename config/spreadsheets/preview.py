@@ -23,8 +23,13 @@ class PreviewDiff(Diff):
     def _read_field_values(cls, resource, instance):
         language = translation.get_language()
         fields = resource.get_preview_fields()
-        return [cls.read(field, instance, language) for field in fields]
+        return [cls.read(resource, field, instance, language) for field in fields]
 
     @classmethod
-    def read(cls, field, instance, language):
+    def read(cls, resource, field, instance, language):
+        if field.attribute is None:
+            # A column read by the resource's `dehydrate_` method, as the export reads it (an
+            # employer's or occupation's name beside its code); a row not yet written has
+            # nothing to read it from.
+            return resource.export_field(field, instance) if instance.pk is not None else ""
         return field.export(instance, language=language)

@@ -272,3 +272,17 @@ def test_job_seekers_import_needs_the_person_registered():
     seeker = JobSeeker.objects.get(person=person)
     assert sorted(seeker.occupations.values_list("code", flat=True)) == ["7231", "8332"]
     assert seeker.languages.count() == 2 and seeker.education == 40
+
+
+def test_the_preview_names_each_rows_employer_and_occupation_beside_their_codes(
+    akmola_employers,
+):
+    survey = campaign()
+    result = SurveyLineResource(campaign=survey).import_data(
+        workbook("survey_akmola.xlsx"), dry_run=True
+    )
+    headers = result.diff_headers
+    first = dict(zip(headers, result.valid_rows()[0].diff, strict=True))
+    assert "Жана Жол" in first["Организация"]
+    assert first["Профессия"]
+    assert SurveyLine.objects.count() == 0
