@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import formats
 from django.utils.formats import number_format
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from config.admin import (
@@ -664,7 +665,7 @@ class ReferralForm(ChangeReasonForm):
     OUTCOME_FIELDS = ("outcome", "outcome_on", "reason")
 
     position = forms.CharField(
-        label=_("position hired to"),
+        label=capfirst(_("position hired to")),
         required=False,
         max_length=255,
         help_text=_("For a hire: the position in the placement. Empty: the vacancy's position."),

@@ -1,7 +1,9 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class VacanciesConfig(AppConfig):
     name = "vacancies"
-    verbose_name = _("vacancies")
+    # Its own context: the app's name is capitalised in the menu and breadcrumbs, the model's
+    # plural is not.
+    verbose_name = pgettext_lazy("app", "Vacancies")

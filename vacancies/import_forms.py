@@ -1,6 +1,7 @@
 """The survey import's form: the survey the file answers, chosen among the user's."""
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from config.admin import LimitedImportForm, SheetConfirmImportForm
@@ -14,7 +15,7 @@ class SurveyFileFields(forms.Form):
 
     campaign = forms.ModelChoiceField(
         SurveyCampaign.objects.all(),
-        label=_("staffing-needs survey"),
+        label=capfirst(_("staffing-needs survey")),
         help_text=_(
             "The survey the file's answers belong to; organizations missing from the "
             "registry are added in its region."

@@ -14,7 +14,7 @@ from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Left
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from config.reference import Reference
@@ -448,8 +448,9 @@ class SurveyCampaign(models.Model):
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="surveys", verbose_name=_("region")
     )
-    starts_on = models.DateField(_("start date"))
-    ends_on = models.DateField(_("end date"))
+    # A survey's own context: "start date" elsewhere is the day a person starts work.
+    starts_on = models.DateField(pgettext_lazy("survey", "start date"))
+    ends_on = models.DateField(pgettext_lazy("survey", "end date"))
     run_by = models.ForeignKey(
         Organization,
         on_delete=models.PROTECT,
