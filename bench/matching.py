@@ -262,9 +262,9 @@ def timed(work, runs):
 def rank_vacancy_page(pk):
     vacancy = with_requirements(Vacancy.objects.filter(pk=pk)).get()
     ranked, _notes = seekers_for(vacancy)
-    page = Paginator(ranked, PER_PAGE).get_page(1)
+    page = ranked.page(1, PER_PAGE)
     matches = explain_seekers(vacancy, page.object_list)
-    unjudged_seekers(vacancy)
+    unjudged_seekers(vacancy).exists()
     return matches
 
 

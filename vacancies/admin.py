@@ -465,6 +465,17 @@ class WillingToMoveFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ProfileFilter(admin.SimpleListFilter):
+    title = _("profile for matching")
+    parameter_name = "profile"
+
+    def lookups(self, request, model_admin):
+        return [("unjudged", _("neither a position wanted nor experience"))]
+
+    def queryset(self, request, queryset):
+        return queryset.unjudged() if self.value() == "unjudged" else queryset
+
+
 class ExperienceInline(RegionScopedMixin, ConcurrentEditInlineMixin, admin.TabularInline):
     model = Experience
     extra = 0
@@ -497,6 +508,7 @@ class JobSeekerAdmin(SeekerSpreadsheetMixin, WithoutLinkRowsMixin, BaseAdmin):
         "registered_at",
         ("person__region", RegionFilter),
         WillingToMoveFilter,
+        ProfileFilter,
     ]
     # Searched through `Person.objects.search`: by name, and by IIN as the user may.
     search_fields = ["person__full_name"]

@@ -14,6 +14,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -69,6 +71,21 @@ def rows_of(page, matches, referred):
     ]
 
 
+def unjudged_list(vacancy, seekers):
+    """The seekers' list of the vacancy's region narrowed to those not ranked for want of a
+    position or experience; None when there are none."""
+    if not unjudged_seekers(vacancy, seekers).exists():
+        return None
+    query = urlencode(
+        {
+            "status__exact": SeekerStatus.ACTIVE,
+            "profile": "unjudged",
+            "person__region__id__exact": vacancy.region_id,
+        }
+    )
+    return f"{reverse('admin:vacancies_jobseeker_changelist')}?{query}"
+
+
 def vacancy_seekers(request, pk):
     """Job seekers ranked for a vacancy; POST refers one to it."""
     allow(request, "view_vacancy", "view_jobseeker")
@@ -89,7 +106,8 @@ def vacancy_seekers(request, pk):
 
     personal_data = shows_personal_data(user)
     ranked, notes = seekers_for(vacancy, seekers)
-    page = Paginator(ranked, PER_PAGE).get_page(request.GET.get("p"))
+    number = request.GET.get("p")
+    page = Paginator([], PER_PAGE).get_page(1) if notes else ranked.page(number, PER_PAGE)
     matches = explain_seekers(vacancy, page.object_list, personal_data)
     referred = set(
         Referral.objects.filter(
@@ -108,7 +126,7 @@ def vacancy_seekers(request, pk):
         "page": page,
         "rows": rows,
         "notes": notes,
-        "unjudged": 0 if notes else unjudged_seekers(vacancy, seekers),
+        "unjudged": None if notes else unjudged_list(vacancy, seekers),
         "may_refer": user.has_perm("vacancies.add_referral") and vacancy.free_places > 0,
         "no_free_places": not vacancy.free_places,
     }

@@ -20,6 +20,7 @@ everyone who passes, with the gate named among what is missing.
 import re
 from dataclasses import dataclass, field
 
+from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import (
     Case,
@@ -47,6 +48,7 @@ from .models import (
     EducationLevel,
     Experience,
     JobSeeker,
+    Occupation,
     Reservation,
     SeekerStatus,
     Vacancy,
@@ -274,14 +276,22 @@ class SeekerRanking:
         self.connection = connections[seekers.db]
         self.tables = {}
         occupation = vacancy.occupation
-        near = Q(occupation__minor_group=occupation.minor_group)
+        # The minor group's occupations by id, so that each table is read through its index
+        # on the occupation rather than joined to the classifier.
+        group = list(
+            Occupation.objects.filter(minor_group=occupation.minor_group).values_list(
+                "pk", "unit_group"
+            )
+        )
+        near = Q(occupation_id__in=[pk for pk, _unit in group])
+        unit = [pk for pk, unit in group if occupation.unit_group and unit == occupation.unit_group]
+        same_work = Q(occupation_id__in={occupation.pk, *unit})
         whens = [When(occupation_id=occupation.pk, then=Value(Weight.SAME_OCCUPATION))]
-        same_work = Q(occupation_id=occupation.pk)
-        if occupation.unit_group:
-            unit = Q(occupation__unit_group=occupation.unit_group)
-            whens.append(When(unit, then=Value(Weight.SAME_UNIT_GROUP)))
-            same_work |= unit
+        if unit:
+            whens.append(When(occupation_id__in=unit, then=Value(Weight.SAME_UNIT_GROUP)))
         points = Max(Case(*whens, default=Value(Weight.SAME_MINOR_GROUP)))
+        # The candidates: seekers who want or have worked in the minor group; their points
+        # are those of the nearest occupation, wanted or worked in.
         self.join("wanted", JobSeeker.occupations.through.objects.filter(near), points=points)
         self.join("worked", Experience.objects.filter(near), "seeker_id", points=points)
         wanted, worked = self.column("wanted", "points"), self.column("worked", "points")
@@ -330,6 +340,7 @@ class SeekerRanking:
             self.join(
                 "districts",
                 JobSeeker.districts.through.objects.filter(district_id=vacancy.district_id),
+                grouped=False,
             )
             place = (
                 f"WHEN {self.column('c', 'in_district')} = 1 OR "
@@ -395,29 +406,44 @@ class SeekerRanking:
         gates = [f"{self.column('c', 'educated')} = 1"]
         required = [skill.pk for skill in vacancy.required_skills.all()]
         if required:
-            self.join("required", skills.filter(skill_id__in=required), held=Count("*"))
-            gates.append(f"COALESCE({self.column('required', 'held')}, 0) = {len(required)}")
+            has = self.held("required", skills, "skill_id", required)
+            gates.append(f"{has} = {len(required)}")
         self.passes = f"CASE WHEN {' AND '.join(gates)} THEN 1 ELSE 0 END"
         self._count = None
+        self._pages = {}
 
     def column(self, table, name):
         quote = self.connection.ops.quote_name
         return f"{quote(table)}.{quote(name)}"
 
-    def join(self, alias, queryset, owner="jobseeker_id", key="id", **aggregates):
-        """Join `rows` grouped per seeker (or person, `key`) as `alias`, with `aggregates`;
-        the owner's id is its column "owner"."""
-        grouped = queryset.order_by().values(owner=F(owner))
-        grouped = grouped.annotate(**aggregates) if aggregates else grouped.distinct()
-        self.tables[alias] = (key, *compiled(grouped))
+    def join(self, alias, queryset, owner="jobseeker_id", key="id", grouped=True, **aggregates):
+        """Join `queryset`'s rows grouped per seeker (or person, `key`) as `alias`, with
+        `aggregates`; the owner's id is its column "owner". Rows already one per owner need
+        no grouping (`grouped=False`)."""
+        rows = queryset.order_by().values(owner=F(owner))
+        if aggregates:
+            rows = rows.annotate(**aggregates)
+        elif grouped:
+            rows = rows.distinct()
+        self.tables[alias] = (key, *compiled(rows))
+
+    def held(self, alias, rows, column, ids):
+        """SQL for how many of `ids` a seeker holds in `rows`, a many-to-many table (one row
+        per seeker and value)."""
+        rows = rows.filter(**{f"{column}__in": ids})
+        if len(ids) == 1:
+            # At most one row per seeker: nothing to count.
+            self.join(alias, rows, grouped=False)
+            return f"CASE WHEN {self.column(alias, 'owner')} IS NULL THEN 0 ELSE 1 END"
+        self.join(alias, rows, held=Count("*"))
+        return f"COALESCE({self.column(alias, 'held')}, 0)"
 
     def share(self, alias, rows, column, asked, weight):
         """`weight` in proportion to the share of `asked` the seeker has, whole points."""
         asked = [each.pk for each in asked]
         if not asked:
             return str(weight)
-        self.join(alias, rows.filter(**{f"{column}__in": asked}), held=Count("*"))
-        return f"COALESCE({self.column(alias, 'held')}, 0) * {weight} / {len(asked)}"
+        return f"({self.held(alias, rows, column, asked)}) * {weight} / {len(asked)}"
 
     def query(self, select, tables, tail=""):
         sql, params = self.candidates
@@ -443,13 +469,37 @@ class SeekerRanking:
     def __getitem__(self, index):
         if not isinstance(index, slice) or index.step is not None:
             raise TypeError("A ranking is read a page at a time.")
-        limit = self.connection.ops.limit_offset_sql(index.start or 0, index.stop)
-        rows = self.query(
-            f"{self.column('c', 'id')}, {self.score} AS score, {self.passes} AS passes",
-            list(self.tables),
-            f"ORDER BY passes DESC, score DESC, {self.column('c', 'id')} {limit}",
-        )
-        return [Ranked(*row) for row in rows]
+        key = self.bounds(index.start or 0, index.stop)
+        if key not in self._pages:
+            # The number of candidates comes with the page, counted before the limit.
+            rows = self.query(
+                f"{self.column('c', 'id')}, {self.score} AS score, {self.passes} AS passes, "
+                "COUNT(*) OVER ()",
+                list(self.tables),
+                f"ORDER BY passes DESC, score DESC, {self.column('c', 'id')} "
+                + self.connection.ops.limit_offset_sql(*key),
+            )
+            if rows:
+                self._count = rows[0][3]
+            self._pages[self.bounds(*key)] = [Ranked(*row[:3]) for row in rows]
+        return self._pages[self.bounds(*key)]
+
+    def bounds(self, start, stop):
+        """A slice's bounds within the count once known: the last page is asked for up to the
+        count, and read with the limit of a whole page."""
+        if self._count is not None and stop is not None:
+            stop = max(min(stop, self._count), start)
+        return start, stop
+
+    def page(self, number, per_page):
+        """The page `number` of `per_page` seekers (the first if `number` is no number, the
+        last if it is past the end), read with the count in one query."""
+        try:
+            number = max(int(number), 1)
+        except (TypeError, ValueError):
+            number = 1
+        self[(number - 1) * per_page : number * per_page]
+        return Paginator(self, per_page).get_page(number)
 
     def __iter__(self):
         return iter(self[:])
@@ -598,17 +648,10 @@ def vacancies_for(seeker, vacancies=None):
 
 
 def unjudged_seekers(vacancy, seekers=None):
-    """How many active seekers in the vacancy's region (or moving there) give neither a
-    position wanted nor experience: not ranked, counted for the page to say so."""
+    """The active seekers of the vacancy's region who give neither a position wanted nor
+    experience: not ranked, listed apart for the page to say so."""
     seekers = JobSeeker.objects.all() if seekers is None else seekers
-    moving = JobSeeker.regions.through.objects.filter(region_id=vacancy.region_id)
-    return (
-        seekers.filter(status=SeekerStatus.ACTIVE)
-        .filter(Q(person__region_id=vacancy.region_id) | Q(pk__in=moving.values("jobseeker_id")))
-        .exclude(Exists(JobSeeker.occupations.through.objects.filter(jobseeker_id=OuterRef("pk"))))
-        .exclude(Exists(Experience.objects.filter(seeker_id=OuterRef("pk"))))
-        .count()
-    )
+    return seekers.active().unjudged().filter(person__region_id=vacancy.region_id)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Left
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -929,6 +929,12 @@ class JobSeekerQuerySet(RegionalQuerySet):
 
     def active(self):
         return self.filter(status=SeekerStatus.ACTIVE)
+
+    def unjudged(self):
+        """Seekers with neither a position wanted nor experience: nothing to match them on."""
+        wanted = JobSeeker.occupations.through.objects.filter(jobseeker_id=OuterRef("pk"))
+        worked = Experience.objects.filter(seeker_id=OuterRef("pk"))
+        return self.exclude(Exists(wanted)).exclude(Exists(worked))
 
 
 class JobSeeker(models.Model):

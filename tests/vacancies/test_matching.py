@@ -1,5 +1,6 @@
 """Matching seekers and vacancies: the order, the gates, the reasons, the pages."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -16,6 +17,7 @@ from tests.factories import (
     PersonFactory,
     VacancyFactory,
 )
+from vacancies.match_views import PER_PAGE
 from vacancies.matching import (
     Weight,
     assess,
@@ -287,7 +289,7 @@ def test_a_seeker_with_no_position_and_no_experience_gets_a_note_not_a_score():
     make_seeker()
 
     assert empty.pk not in order(vacancy)
-    assert unjudged_seekers(vacancy) == 1
+    assert list(unjudged_seekers(vacancy)) == [empty]
     matches, notes = vacancy_ranking(empty)
     assert matches == []
     assert len(notes) == 1
@@ -519,3 +521,31 @@ def test_the_page_costs_as_many_queries_for_50_seekers_as_for_5(admin_client):
 
     assert few == many
     assert queries_for(admin_client, vacancies_url) <= many + 5
+
+
+def test_the_page_links_to_the_regions_seekers_it_cannot_rank(admin_client):
+    vacancy = make_vacancy()
+    make_seeker()
+    html = admin_client.get(seekers_page(vacancy), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "не оцениваются" not in html
+
+    empty = make_seeker(wants=[])
+    response = admin_client.get(seekers_page(vacancy), HTTP_ACCEPT_LANGUAGE="ru")
+    html = response.content.decode()
+    assert "без желаемой должности и без опыта работы не оцениваются" in html
+    link = re.search(r'href="([^"]*profile=unjudged[^"]*)"', html).group(1).replace("&amp;", "&")
+    listed = admin_client.get(link).context["cl"].result_list
+    assert list(listed) == [empty]
+
+
+def test_pages_of_the_ranking_hold_every_candidate_once(admin_client):
+    vacancy = make_vacancy()
+    seekers = [make_seeker() for _ in range(PER_PAGE + 3)]
+    url = seekers_page(vacancy)
+    first = admin_client.get(url).context["page"]
+    second = admin_client.get(url, {"p": 2}).context["page"]
+    beyond = admin_client.get(url, {"p": 9}).context["page"]
+    assert first.paginator.count == len(seekers)
+    shown = [row.pk for row in first.object_list] + [row.pk for row in second.object_list]
+    assert sorted(shown) == sorted(seeker.pk for seeker in seekers)
+    assert beyond.number == 2 and list(beyond.object_list) == list(second.object_list)
