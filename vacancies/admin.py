@@ -24,11 +24,11 @@ from config.history import REASON_FIELD, ChangeReasonForm
 from config.language import WithoutLinkRowsMixin
 from quotas.models import EmploymentMeasure, Person
 from quotas.personal_data import FIELDS as PERSONAL_FIELDS
-from quotas.personal_data import mask, shows_personal_data
+from quotas.personal_data import PersonalDataExportMixin, mask, shows_personal_data
 from registry.models import District, Region
 
 from . import resources
-from .import_forms import SeekerSpreadsheetMixin, SurveyImportMixin
+from .import_forms import SurveyImportMixin
 from .models import (
     VACANCY_MEASURE,
     Experience,
@@ -487,7 +487,7 @@ class ExperienceInline(RegionScopedMixin, ConcurrentEditInlineMixin, admin.Tabul
 
 
 @admin.register(JobSeeker)
-class JobSeekerAdmin(SeekerSpreadsheetMixin, WithoutLinkRowsMixin, BaseAdmin):
+class JobSeekerAdmin(PersonalDataExportMixin, WithoutLinkRowsMixin, BaseAdmin):
     """The person's identity (IIN, birth date, disability group) is read from the person and
     masked, as on the people's pages, for users without the personal-data permission."""
 

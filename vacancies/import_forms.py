@@ -77,24 +77,3 @@ class SurveyImportMixin:
             campaign = import_form.cleaned_data.get("campaign")
             initial["campaign"] = getattr(campaign, "pk", campaign)
         return initial
-
-
-class SeekerSpreadsheetMixin:
-    """Job seekers' files show IINs only to holders of the personal-data right, as the
-    people's own files do."""
-
-    def get_export_resource_kwargs(self, request, **kwargs):
-        from quotas.personal_data import shows_personal_data
-
-        return {
-            **super().get_export_resource_kwargs(request, **kwargs),
-            "personal_data": shows_personal_data(request.user),
-        }
-
-    def get_import_resource_kwargs(self, request, **kwargs):
-        from quotas.personal_data import shows_personal_data
-
-        return {
-            **super().get_import_resource_kwargs(request, **kwargs),
-            "personal_data": shows_personal_data(request.user),
-        }

@@ -507,3 +507,21 @@ def test_the_lists_cost_the_same_queries_for_few_and_many_rows(
             assert len(shown(admin_client, name)) >= min(count, 3)
     with django_assert_max_num_queries(25):
         page(admin_client, "surveycampaign", survey)
+
+
+def test_an_export_of_job_seekers_is_recorded_as_people_exports_are(client, make_staff):
+    from quotas.models import PersonalDataExport
+
+    akmola = Region.objects.get(kato=AKMOLA)
+    seekers = [JobSeekerFactory(person=PersonFactory(region=akmola)) for _ in range(2)]
+    JobSeekerFactory(person=PersonFactory(region=Region.objects.get(kato=KARAGANDA)))
+    clerk = make_staff("clerk", ["view_jobseeker", "export_jobseeker"], regions=[AKMOLA])
+    client.force_login(clerk)
+    response = client.post(
+        reverse("admin:vacancies_jobseeker_export") + "?status__exact=active",
+        {"format": "1", "resource": "0", "jobseekerresource_person": "on"},
+    )
+    assert response.status_code == 200
+    record = PersonalDataExport.objects.get()
+    assert (record.user, record.row_count, record.unmasked) == (clerk, len(seekers), False)
+    assert record.filters == "status__exact=active"
