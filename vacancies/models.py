@@ -623,6 +623,10 @@ class SurveyLine(models.Model):
         vacancy.salary_from, vacancy.salary_to = self.salary_from, self.salary_to
         vacancy.education = self.education
         vacancy.experience_years = self.experience_years
+        # An import names its user and file on the line; the vacancy's history says the same.
+        for attribute in ("_history_user", "_change_reason"):
+            if hasattr(self, attribute):
+                setattr(vacancy, attribute, getattr(self, attribute))
         vacancy.save()
         return vacancy
 

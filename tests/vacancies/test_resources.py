@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from config import roles
 from config.spreadsheets.pipeline import Workbook
 from registry.models import Organization, Region
 from tests.factories import OrganizationFactory
@@ -286,3 +287,20 @@ def test_the_preview_names_each_rows_employer_and_occupation_beside_their_codes(
     assert "Жана Жол" in first["Организация"]
     assert first["Профессия"]
     assert SurveyLine.objects.count() == 0
+
+
+def test_everything_a_survey_import_writes_names_its_user_in_the_history(
+    akmola_employers, make_staff
+):
+    editor = make_staff("editor", groups=[roles.REGISTRY_EDITOR], regions=[AKMOLA])
+    result = SurveyLineResource(campaign=campaign()).import_data(
+        workbook("survey_akmola.xlsx"), user=editor, file_name="survey_akmola.xlsx"
+    )
+    assert not result.has_errors() and not result.has_validation_errors(), result.problems
+    for model in (SurveyResponse, SurveyLine, Vacancy):
+        records = model.history.all()
+        assert records and {record.history_user for record in records} == {editor}, model
+    vacancy = Vacancy.history.first()
+    assert "survey_akmola.xlsx" in vacancy.history_change_reason
+    added = Organization.history.get(bin="100540000018")
+    assert added.history_user == editor
