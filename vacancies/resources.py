@@ -6,9 +6,11 @@ their unit groups and refuse a file with any bad code whole.
 """
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,6 +33,7 @@ from registry.widgets import DistrictWidget, organization_by_bin_widget, region_
 
 from .models import (
     EducationLevel,
+    Experience,
     JobSeeker,
     Language,
     NatureOfWork,
@@ -38,7 +41,6 @@ from .models import (
     OccupationLevel,
     Referral,
     ReferralOutcome,
-    Reservation,
     Schedule,
     SeekerRegistration,
     SeekerStatus,
@@ -314,7 +316,104 @@ class RowByRowResource(SpreadsheetResource):
         return key
 
 
-class VacancyResource(RowByRowResource):
+@dataclass(frozen=True)
+class CellRows:
+    """Rows of a related table written in one cell as «key: number; …»: a vacancy's places
+    reserved per quota category, a seeker's years of experience per occupation."""
+
+    relation: str  # the owner's related name
+    owner: str  # the related row's field naming its owner
+    key: str  # the related row's key column
+    number: str  # the related row's number column
+    minimum: int
+    example: str
+    malformed: str  # said when a part has no key; takes %(example)s
+    too_few: str  # said when a number is below the minimum
+
+
+class CellRowsMixin:
+    """Columns of `CellRows` (`cell_rows`, by field name; each field without an attribute):
+    read with their row, their problems named under their column, a row changed when they
+    are, the related rows written after the record. `read_key(name, text, row)` reads a key."""
+
+    cell_rows = {}
+
+    def read_cell(self, name, row):
+        """{key id: number} from the row's cell of `name`, or ValueError saying what is wrong."""
+        spec = self.cell_rows[name]
+        cell = row.get(str(self.fields[name].column_name))
+        found = {}
+        if widgets.is_blank(cell):
+            return found
+        for part in re.split(r"[;\n]+", widgets.cell_text(cell)):
+            if not part.strip():
+                continue
+            key, _colon, number = part.rpartition(":")
+            if not key.strip():
+                raise ValueError(str(spec.malformed) % {"example": spec.example})
+            related = self.read_key(name, key.strip(), row)
+            count = widgets.CountWidget().clean(number)
+            if count is None or count < spec.minimum:
+                raise ValueError(str(spec.too_few))
+            found[related.pk] = count
+        return found
+
+    def in_file(self, name, row):
+        return str(self.fields[name].column_name) in row
+
+    def complete_instance(self, instance, row, errors, **kwargs):
+        super().complete_instance(instance, row, errors, **kwargs)
+        instance._cell_rows = {}
+        for name in self.cell_rows:
+            if not self.in_file(name, row):
+                continue
+            try:
+                instance._cell_rows[name] = self.read_cell(name, row)
+            except ValueError as error:
+                errors[name] = [str(error)]
+
+    def stored_rows(self, instance, name):
+        spec = self.cell_rows[name]
+        if instance.pk is None:
+            return {}
+        return dict(getattr(instance, spec.relation).values_list(spec.key, spec.number))
+
+    def describe_problems(self, result):
+        # These columns are no attribute of the record: their problems are keyed by the
+        # field's name, and named under their column like any other cell's.
+        for name in self.cell_rows:
+            self.fields[name].attribute = name
+        try:
+            return super().describe_problems(result)
+        finally:
+            for name in self.cell_rows:
+                self.fields[name].attribute = None
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        for name, wanted in getattr(instance, "_cell_rows", {}).items():
+            if self.stored_rows(instance, name) != wanted:
+                return False
+        return super().skip_row(instance, original, row, import_validation_errors)
+
+    def after_save_instance(self, instance, row, **kwargs):
+        super().after_save_instance(instance, row, **kwargs)
+        for name, wanted in getattr(instance, "_cell_rows", {}).items():
+            spec = self.cell_rows[name]
+            related = getattr(instance, spec.relation)
+            stored = {getattr(each, spec.key): each for each in related.all()}
+            for key, each in stored.items():
+                if key not in wanted:
+                    each._history_user = getattr(instance, "_history_user", None)
+                    each.delete()
+            for key, number in wanted.items():
+                each = stored.get(key) or related.model(**{spec.owner: instance, spec.key: key})
+                if getattr(each, spec.number) != number:
+                    setattr(each, spec.number, number)
+                    each._history_user = getattr(instance, "_history_user", None)
+                    each.save()
+
+
+class VacancyResource(CellRowsMixin, RowByRowResource):
     """The vacancy register. Keyed on the vacancy's number in the register, which an export
     gives: a vacancy has no number of its own outside it, so a row without one is a new
     vacancy, and an exported file imports back onto the same vacancies."""
@@ -454,94 +553,45 @@ class VacancyResource(RowByRowResource):
             for reservation in vacancy.reservations.all()
         )
 
+    cell_rows = {
+        "reserved": CellRows(
+            relation="reservations",
+            owner="vacancy",
+            key="category_id",
+            number="places",
+            minimum=1,
+            example="Люди с инвалидностью: 1",
+            malformed=gettext_lazy(
+                "Write reserved places as «category: places; …», e.g. «%(example)s»."
+            ),
+            too_few=gettext_lazy("Reserve at least one place."),
+        )
+    }
+
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
         self.categories = quota_category_widget()
-        self.reserved_of_row = {}
 
-    def read_reserved(self, row):
-        """{category: places} from «Люди с инвалидностью: 2; Молодёжь: 1», or ValueError."""
-        cell = row.get(str(self.fields["reserved"].column_name))
-        reserved = {}
-        if widgets.is_blank(cell):
-            return reserved
-        for part in re.split(r"[;\n]+", widgets.cell_text(cell)):
-            if not part.strip():
-                continue
-            name, _colon, places = part.rpartition(":")
-            if not name.strip():
-                raise ValueError(
-                    _("Write reserved places as «category: places; …», e.g. «%(example)s».")
-                    % {"example": "Люди с инвалидностью: 1"}
-                )
-            category = self.categories.clean(name.strip(), row)
-            count = widgets.CountWidget().clean(places)
-            if not count:
-                raise ValueError(_("Reserve at least one place."))
-            reserved[category] = count
-        return reserved
+    def read_key(self, name, text, row):
+        return self.categories.clean(text, row)
 
     def complete_instance(self, instance, row, errors, **kwargs):
-        try:
-            reserved = self.read_reserved(row)
-        except ValueError as error:
-            errors["reserved"] = [str(error)]
-            return
-        if sum(reserved.values()) > (instance.places or 0):
+        super().complete_instance(instance, row, errors, **kwargs)
+        reserved = sum(instance._cell_rows.get("reserved", {}).values())
+        if "reserved" not in errors and reserved > (instance.places or 0):
             errors["reserved"] = [
                 _(
                     "%(reserved)s places are reserved for quota categories, more than the "
                     "%(places)s the vacancy offers: reserve fewer, or offer more places."
                 )
-                % {"reserved": sum(reserved.values()), "places": instance.places}
+                % {"reserved": reserved, "places": instance.places}
             ]
-        self.reserved_of_row[kwargs.get("row_number")] = reserved
-        instance._reserved_in_file = {category.pk: places for category, places in reserved.items()}
-
-    def describe_problems(self, result):
-        # The reserved places are no attribute of a vacancy: their problems are keyed
-        # "reserved", and named under their column like any other cell's.
-        field = self.fields["reserved"]
-        field.attribute = "reserved"
-        try:
-            return super().describe_problems(result)
-        finally:
-            field.attribute = None
-
-    def skip_row(self, instance, original, row, import_validation_errors=None):
-        stored = {}
-        if instance.pk is not None:
-            stored = dict(instance.reservations.values_list("category_id", "places"))
-        if stored != getattr(instance, "_reserved_in_file", {}):
-            # A row is unchanged only if its reserved places are too.
-            column = str(self.fields["reserved"].column_name)
-            if column in row:
-                return False
-        return super().skip_row(instance, original, row, import_validation_errors)
-
-    def after_save_instance(self, instance, row, **kwargs):
-        super().after_save_instance(instance, row, **kwargs)
-        if str(self.fields["reserved"].column_name) not in row:
-            return
-        wanted = getattr(instance, "_reserved_in_file", {})
-        stored = {each.category_id: each for each in instance.reservations.all()}
-        for category_id, reservation in stored.items():
-            if category_id not in wanted:
-                reservation.delete()
-        for category_id, places in wanted.items():
-            reservation = stored.get(category_id) or Reservation(
-                vacancy=instance, category_id=category_id
-            )
-            if reservation.places != places:
-                reservation.places = places
-                reservation._history_user = getattr(instance, "_history_user", None)
-                reservation.save()
 
 
-class JobSeekerResource(PersonalDataResource, RowByRowResource):
+class JobSeekerResource(CellRowsMixin, PersonalDataResource, RowByRowResource):
     """Job seekers keyed on the person's IIN: the person must be registered already (people
     come through their own import, with their personal data). What the seeker wants and what
-    they offer, each list in one cell."""
+    they offer, each list in one cell; experience as «occupation code: years; …»."""
 
     person = column(
         "person",
@@ -590,6 +640,11 @@ class JobSeekerResource(PersonalDataResource, RowByRowResource):
     )
     schedule = column("schedule", gettext_lazy("Schedule wanted"), widgets.ChoiceWidget(Schedule))
     education = column("education", gettext_lazy("Education"), LevelWidget(EducationLevel))
+    experience = fields.Field(
+        attribute=None,
+        column_name=gettext_lazy("Experience, years by occupation"),
+        widget=widgets.TextWidget(),
+    )
     skills = column("skills", gettext_lazy("Skills"), skills_widget())
     languages = column("languages", gettext_lazy("Languages"), languages_widget())
     driving_licence = column(
@@ -605,6 +660,7 @@ class JobSeekerResource(PersonalDataResource, RowByRowResource):
         "occupations": ["Желаемая профессия", "Желаемые профессии", "Қалаған мамандығы"],
         "salary_expected": ["Ожидаемая зарплата", "Күтілетін жалақы"],
         "education": ["Образование", "Білімі"],
+        "experience": ["Опыт работы", "Стаж по профессии", "Жұмыс тәжірибесі"],
         "languages": ["Знание языков", "Языки", "Тілдер"],
         "driving_licence": ["Водительские права", "Жүргізуші куәлігі"],
     }
@@ -624,6 +680,7 @@ class JobSeekerResource(PersonalDataResource, RowByRowResource):
             "salary_expected",
             "schedule",
             "education",
+            "experience",
             "skills",
             "languages",
             "driving_licence",
@@ -631,16 +688,45 @@ class JobSeekerResource(PersonalDataResource, RowByRowResource):
         ]
         export_order = fields
 
+    cell_rows = {
+        "experience": CellRows(
+            relation="experience",
+            owner="seeker",
+            key="occupation_id",
+            number="years",
+            minimum=0,
+            example="7231: 3; 8332: 1",
+            malformed=gettext_lazy(
+                "Write experience as «occupation code: years; …», e.g. «%(example)s»."
+            ),
+            too_few=gettext_lazy("Give the years of experience as a whole number."),
+        )
+    }
+
     def get_queryset(self):
         return (
             super()
             .get_queryset()
             .select_related("person")
-            .prefetch_related("occupations", "districts", "regions", "skills", "languages")
+            .prefetch_related(
+                "occupations",
+                "districts",
+                "regions",
+                "skills",
+                "languages",
+                Prefetch("experience", queryset=Experience.objects.select_related("occupation")),
+            )
         )
+
+    def read_key(self, name, text, row):
+        widget = self.fields["occupations"].widget.occupation
+        return widget.clean(text) if CODE_LIKE.match(text) else widget.clean(None, {"name": text})
 
     def dehydrate_person_name(self, seeker):
         return seeker.person.full_name
+
+    def dehydrate_experience(self, seeker):
+        return "; ".join(f"{row.occupation.code}: {row.years}" for row in seeker.experience.all())
 
 
 class ResponseWidget(stock_widgets.Widget):

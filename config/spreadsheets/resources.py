@@ -501,6 +501,9 @@ class SpreadsheetResource(resources.ModelResource):
             model_field = self._meta.model._meta.get_field(attribute)
         except FieldDoesNotExist:
             return message
+        if not model_field.concrete:
+            # A column of related rows (a seeker's experience) says what it means itself.
+            return message
         empty = {str(model_field.error_messages.get(code, "")) for code in ("null", "blank")}
         if str(message) in empty:
             return _("The cell is empty: fill in the %(what)s.") % {

@@ -304,3 +304,38 @@ def test_everything_a_survey_import_writes_names_its_user_in_the_history(
     assert "survey_akmola.xlsx" in vacancy.history_change_reason
     added = Organization.history.get(bin="100540000018")
     assert added.history_user == editor
+
+
+def test_job_seekers_experience_imports_by_occupation_and_years(make_staff):
+    from tests.factories import PersonFactory
+    from vacancies.models import Experience, JobSeeker
+    from vacancies.resources import JobSeekerResource
+
+    person = PersonFactory()
+    header = "ИИН,Желаемые занятия (коды НКЗ),Опыт работы\n"
+    first = JobSeekerResource().import_data(
+        csv_survey(header + f"{person.iin},7231,7231: 3; Водители грузовых автомобилей: 1\n")
+    )
+    assert not first.has_validation_errors(), first.problems
+    seeker = JobSeeker.objects.get(person=person)
+    years = dict(seeker.experience.values_list("occupation__code", "years"))
+    assert years == {"7231": 3, "8332": 1}
+
+    # Its own export reads back unchanged; a changed cell changes the rows, nothing else.
+    exported = JobSeekerResource().export()
+    assert exported.dict[0][str(JobSeekerResource().fields["experience"].column_name)] in (
+        "7231: 3; 8332: 1",
+        "8332: 1; 7231: 3",
+    )
+    again = JobSeekerResource().import_data(csv_survey(exported.csv))
+    assert again.totals["skip"] == 1, again.totals
+    changed = JobSeekerResource().import_data(csv_survey(header + f"{person.iin},7231,7231: 4\n"))
+    assert changed.totals["update"] == 1, changed.totals
+    assert dict(seeker.experience.values_list("occupation__code", "years")) == {"7231": 4}
+
+    # A malformed cell or an unknown code is named under its column; nothing is written.
+    for cell, said in (("3 года", "«код занятия: лет; …»"), ("9999: 2", "9999")):
+        bad = JobSeekerResource().import_data(csv_survey(header + f"{person.iin},7231,{cell}\n"))
+        problems = problems_of(bad, JobSeekerResource)
+        assert said in problems[2, "experience"], problems
+    assert Experience.objects.filter(seeker=seeker).count() == 1
