@@ -3,6 +3,8 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
+from config.dashboard import Dashboard
+from quotas.compliance import MeasuresReport
 from quotas.models import EmploymentMeasure, Placement, Quota, QuotaCategory
 from tests.factories import (
     JobSeekerFactory,
@@ -25,7 +27,7 @@ def refer(seeker, vacancy):
     return referral
 
 
-def test_a_hire_on_a_reserved_place_becomes_a_placement_against_the_quota():
+def test_a_hire_on_a_reserved_place_becomes_a_placement_against_the_quota(superuser):
     quota = QuotaFactory()
     vacancy = VacancyFactory(organization=quota.organization, places=2)
     vacancy.reservations.create(category=QuotaCategory.objects.get(code="disability"), places=1)
@@ -49,6 +51,13 @@ def test_a_hire_on_a_reserved_place_becomes_a_placement_against_the_quota():
         .filled
         == 1
     )
+    # The measures report counts the hire under "vacancy", and among the quota's people.
+    report = MeasuresReport(datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))
+    assert {measure.code: people for measure, people in report.rows}["vacancy"] == 1
+    assert report.quota_total == 1
+    # So does the front page's chart of placements by month and measure.
+    front = Dashboard(superuser, on=HIRED_ON)
+    assert {measure.code: sum(values) for measure, values in front.measure_rows} == {"vacancy": 1}
 
 
 def test_a_hire_outside_the_reserved_categories_fills_no_quota():
