@@ -680,6 +680,8 @@ class ReferralForm(ChangeReasonForm):
         label=capfirst(_("position hired to")),
         required=False,
         max_length=255,
+        # As wide as the model's own text fields on the form.
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
         help_text=_("For a hire: the position in the placement. Empty: the vacancy's position."),
     )
 
