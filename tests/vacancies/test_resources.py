@@ -138,6 +138,7 @@ def test_bad_survey_rows_write_nothing_and_say_what_is_wrong(akmola_employers):
         csv_survey(SURVEY_CSV.format(rows=rows))
     )
     assert result.has_validation_errors()
+    print(result.problems)
     problems = problems_of(result)
     assert " 2 " in problems[3, "headcount"]
     assert "9999" in problems[4, "occupation"]
@@ -339,3 +340,19 @@ def test_job_seekers_experience_imports_by_occupation_and_years(make_staff):
         problems = problems_of(bad, JobSeekerResource)
         assert said in problems[2, "experience"], problems
     assert Experience.objects.filter(seeker=seeker).count() == 1
+
+
+def test_a_regional_user_cannot_make_a_seeker_of_another_regions_person(make_staff):
+    from tests.factories import PersonFactory
+    from vacancies.models import JobSeeker
+    from vacancies.resources import JobSeekerResource
+
+    stranger = PersonFactory(region=Region.objects.get(kato=AKMOLA))
+    karaganda_editor = make_staff("k", groups=[roles.REGISTRY_EDITOR], regions=[KARAGANDA])
+    text = f"ИИН,Желаемые занятия (коды НКЗ),Опыт работы\n{stranger.iin},7231,7231: 3\n"
+    result = JobSeekerResource().import_data(csv_survey(text), user=karaganda_editor)
+    # Not even that the person exists is told to another region's staff.
+    (problem,) = result.problems
+    assert (problem["column"], problem["value"]) == ("ИИН", stranger.iin)
+    assert "не зарегистрировано" in problem["message"]
+    assert not JobSeeker.objects.exists()
