@@ -493,6 +493,20 @@ def test_a_referral_made_on_the_form_is_by_its_author(editor):
     assert referral.outcome == ReferralOutcome.PENDING
 
 
+def test_a_referral_form_refuses_another_regions_seeker_or_vacancy(editor):
+    for seeker, vacancy in (
+        (seeker_in(KARAGANDA), vacancy_in(AKMOLA)),
+        (seeker_in(AKMOLA), vacancy_in(KARAGANDA)),
+    ):
+        response = editor.post(
+            reverse("admin:vacancies_referral_add"),
+            {"seeker": seeker.pk, "vacancy": vacancy.pk, "referred_on": "10.03.2026"},
+        )
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors
+    assert not Referral.objects.exists()
+
+
 @pytest.mark.parametrize("count", [3, 30])
 def test_the_lists_cost_the_same_queries_for_few_and_many_rows(
     admin_client, django_assert_max_num_queries, count
