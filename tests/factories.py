@@ -20,7 +20,7 @@ from quotas.models import (
 )
 from registry.models import District, LegalForm, Organization, OrganizationKind, Region
 from registry.validators import complete_identifier
-from vacancies.models import JobSeeker, Occupation, Vacancy
+from vacancies.models import JobSeeker, Occupation, SurveyCampaign, Vacancy
 
 
 class ValidatedFactory(factory.django.DjangoModelFactory):
@@ -185,6 +185,17 @@ class VacancyFactory(ValidatedFactory):
     region = factory.LazyAttribute(lambda v: v.organization.region)
     places = 2
     opened_on = datetime.date(2026, 3, 1)
+
+
+class SurveyCampaignFactory(ValidatedFactory):
+    class Meta:
+        model = SurveyCampaign
+
+    title = "Мониторинг потребности в кадрах 2026"
+    region = factory.LazyFunction(lambda: Region.objects.get(kato="350000000"))
+    starts_on = datetime.date(2026, 3, 1)
+    ends_on = datetime.date(2026, 4, 30)
+    run_by = factory.SubFactory(OrganizationFactory, region=factory.SelfAttribute("..region"))
 
 
 class JobSeekerFactory(ValidatedFactory):

@@ -30,6 +30,7 @@ from tests.factories import (
     PlacementFactory,
     QuotaFactory,
     SpecialWorkplaceFactory,
+    SurveyCampaignFactory,
     VacancyFactory,
 )
 from vacancies.models import (
@@ -37,7 +38,6 @@ from vacancies.models import (
     Occupation,
     Referral,
     Skill,
-    SurveyCampaign,
     SurveyLine,
     SurveyResponse,
 )
@@ -76,12 +76,8 @@ def region_records(kato, tag):
 def vacancy_records(region, employer, partner, person, quota, skill, tag):
     """A survey that found a vacancy, a vacancy with reserved places, a seeker referred to it."""
     welder = Occupation.objects.get(code="7212")
-    survey = SurveyCampaign.objects.create(
-        title=f"Опрос «{tag}»",
-        region=region,
-        starts_on=datetime.date(2026, 3, 1),
-        ends_on=datetime.date(2026, 3, 31),
-        run_by=partner,
+    survey = SurveyCampaignFactory(
+        title=f"Опрос «{tag}»", region=region, ends_on=datetime.date(2026, 3, 31), run_by=partner
     )
     response = SurveyResponse.objects.create(
         campaign=survey, organization=employer, answered_on=datetime.date(2026, 3, 10)

@@ -3,7 +3,6 @@ editor of the chamber's region walks it: the survey's answers imported from the 
 file, one of the vacancies they found, the job seekers ranked for it with what matches and
 what is missing, the best referred and hired. In Russian and in Kazakh."""
 
-import datetime
 from pathlib import Path
 
 import pytest
@@ -14,14 +13,19 @@ from config.roles import REGISTRY_EDITOR
 from quotas.models import Placement, QuotaCategory
 from registry.models import Region
 from tests.browser.conftest import PASSWORD, sign_in, speak
-from tests.factories import JobSeekerFactory, OrganizationFactory, PersonFactory, QuotaFactory
+from tests.factories import (
+    JobSeekerFactory,
+    OrganizationFactory,
+    PersonFactory,
+    QuotaFactory,
+    SurveyCampaignFactory,
+)
 from tests.test_kazakh import english_msgids, untranslated
 from vacancies.models import (
     Occupation,
     Referral,
     ReferralOutcome,
     SeekerStatus,
-    SurveyCampaign,
     SurveyLine,
     SurveyResponse,
     Vacancy,
@@ -122,15 +126,7 @@ def test_a_survey_vacancy_is_filled_by_the_best_seeker_and_counted_in_the_quota_
         name_kk="Ақмола облысының кәсіпкерлер палатасы",
         region=akmola,
     )
-    survey = SurveyCampaign(
-        title="Мониторинг потребности в кадрах 2026",
-        region=akmola,
-        starts_on=datetime.date(2026, 3, 1),
-        ends_on=datetime.date(2026, 4, 30),
-        run_by=chamber,
-    )
-    survey.full_clean()
-    survey.save()
+    survey = SurveyCampaignFactory(region=akmola, run_by=chamber)
     # Akmola's seekers of the tractor mechanic's minor group, one with a disability; one of
     # Karaganda who would not move is no candidate.
     best = seeker(

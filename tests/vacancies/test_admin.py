@@ -16,6 +16,7 @@ from tests.factories import (
     OrganizationFactory,
     PersonFactory,
     QuotaFactory,
+    SurveyCampaignFactory,
     VacancyFactory,
 )
 from tests.pages import resubmitted
@@ -27,7 +28,6 @@ from vacancies.models import (
     ReferralOutcome,
     SeekerStatus,
     Skill,
-    SurveyCampaign,
     SurveyLine,
     SurveyResponse,
     Vacancy,
@@ -184,12 +184,10 @@ def seeker_in(kato, moves_to=(), **person):
 
 def survey_in(kato, lines=1):
     region = in_region(kato)
-    survey = SurveyCampaign.objects.create(
+    survey = SurveyCampaignFactory(
         title="Мониторинг потребности в кадрах",
         region=region,
-        starts_on=datetime.date(2026, 3, 1),
         ends_on=datetime.date(2026, 3, 31),
-        run_by=OrganizationFactory(region=region),
     )
     for _ in range(lines):
         response = SurveyResponse.objects.create(

@@ -11,6 +11,7 @@ from tests.factories import (
     OrganizationFactory,
     PersonFactory,
     QuotaFactory,
+    SurveyCampaignFactory,
     VacancyFactory,
 )
 from vacancies.models import Referral, ReferralOutcome, SeekerStatus, VacancyStatus
@@ -121,10 +122,10 @@ def test_a_seeker_referred_to_a_course_is_placed_under_the_course_measure():
 
 
 def test_vacant_places_found_by_a_survey_go_into_the_register_once():
-    from vacancies.models import Occupation, SurveyCampaign, VacancySource
+    from vacancies.models import Occupation, VacancySource
 
     employer = OrganizationFactory()
-    campaign = SurveyCampaign.objects.create(
+    campaign = SurveyCampaignFactory(
         title="Мониторинг",
         region=employer.region,
         starts_on=datetime.date(2026, 11, 1),

@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from config import roles
 from registry.models import District, Region
-from tests.factories import OrganizationFactory, VacancyFactory
-from vacancies.models import Occupation, SurveyCampaign, SurveyLine, SurveyResponse
+from tests.factories import OrganizationFactory, SurveyCampaignFactory, VacancyFactory
+from vacancies.models import Occupation, SurveyLine, SurveyResponse
 
 pytestmark = pytest.mark.django_db
 AKMOLA, KARAGANDA = "110000000", "350000000"
@@ -15,15 +15,7 @@ AKMOLA, KARAGANDA = "110000000", "350000000"
 
 def survey_in(kato, organizations=2, lines_each=(("7231", 2, 3, 180000), ("8332", 0, 2, 200000))):
     region = Region.objects.get(kato=kato)
-    campaign = SurveyCampaign(
-        title=f"Мониторинг {kato}",
-        region=region,
-        starts_on=datetime.date(2026, 3, 1),
-        ends_on=datetime.date(2026, 4, 30),
-        run_by=OrganizationFactory(region=region),
-    )
-    campaign.full_clean()
-    campaign.save()
+    campaign = SurveyCampaignFactory(title=f"Мониторинг {kato}", region=region)
     for _n in range(organizations):
         response = SurveyResponse.objects.create(
             campaign=campaign,

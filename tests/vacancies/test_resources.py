@@ -1,4 +1,3 @@
-import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -7,8 +6,8 @@ import pytest
 from config import roles
 from config.spreadsheets.pipeline import Workbook
 from registry.models import Organization, Region
-from tests.factories import OrganizationFactory
-from vacancies.models import SurveyCampaign, SurveyLine, SurveyResponse, Vacancy, VacancySource
+from tests.factories import OrganizationFactory, SurveyCampaignFactory
+from vacancies.models import SurveyLine, SurveyResponse, Vacancy, VacancySource
 from vacancies.resources import SurveyLineResource
 
 pytestmark = pytest.mark.django_db
@@ -23,17 +22,7 @@ def workbook(name):
 def campaign(kato=AKMOLA, **kwargs):
     region = Region.objects.get(kato=kato)
     chamber = OrganizationFactory(region=region, name_ru=f"Палата предпринимателей {kato}")
-    survey = SurveyCampaign(
-        title=kwargs.pop("title", "Мониторинг потребности в кадрах 2026"),
-        region=region,
-        starts_on=datetime.date(2026, 3, 1),
-        ends_on=datetime.date(2026, 4, 30),
-        run_by=chamber,
-        **kwargs,
-    )
-    survey.full_clean()
-    survey.save()
-    return survey
+    return SurveyCampaignFactory(region=region, run_by=chamber, **kwargs)
 
 
 @pytest.fixture
