@@ -282,16 +282,18 @@ class CodesWidget(NamesWidget):
     def clean(self, value, row=None, **kwargs):
         if widgets.is_blank(value):
             return Occupation.objects.none()
-        found = []
-        for part in re.split(r"[;,\n]+", widgets.cell_text(value)):
-            part = part.strip()
-            if not part:
-                continue
-            if CODE_LIKE.match(part):
-                found.append(self.occupation.clean(part))
-            else:
-                found.append(self.occupation.clean(None, {"name": part}))
+        found = [
+            self.one(part.strip())
+            for part in re.split(r"[;,\n]+", widgets.cell_text(value))
+            if part.strip()
+        ]
         return Occupation.objects.filter(pk__in=[item.pk for item in found])
+
+    def one(self, text):
+        """The occupation one part of a cell names, by its code or its name."""
+        if CODE_LIKE.match(text):
+            return self.occupation.clean(text)
+        return self.occupation.clean(None, {"name": text})
 
     def render(self, value, obj=None, **kwargs):
         return "" if value is None else "; ".join(item.code for item in value.all())
@@ -358,14 +360,11 @@ class CellRowsMixin:
             found[related.pk] = count
         return found
 
-    def in_file(self, name, row):
-        return str(self.fields[name].column_name) in row
-
     def complete_instance(self, instance, row, errors, **kwargs):
         super().complete_instance(instance, row, errors, **kwargs)
         instance._cell_rows = {}
         for name in self.cell_rows:
-            if not self.in_file(name, row):
+            if str(self.fields[name].column_name) not in row:
                 continue
             try:
                 instance._cell_rows[name] = self.read_cell(name, row)
@@ -719,8 +718,7 @@ class JobSeekerResource(CellRowsMixin, PersonalDataResource, RowByRowResource):
         )
 
     def read_key(self, name, text, row):
-        widget = self.fields["occupations"].widget.occupation
-        return widget.clean(text) if CODE_LIKE.match(text) else widget.clean(None, {"name": text})
+        return self.fields["occupations"].widget.one(text)
 
     def dehydrate_person_name(self, seeker):
         return seeker.person.full_name
