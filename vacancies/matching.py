@@ -309,7 +309,7 @@ class SeekerRanking:
             return Case(When(condition, then=Value(1)), default=Value(0))
 
         moving = JobSeeker.regions.through.objects.filter(region_id=vacancy.region_id)
-        found = seekers.filter(status=SeekerStatus.ACTIVE).filter(
+        found = seekers.active().filter(
             Q(person__region_id=vacancy.region_id) | Q(pk__in=moving.values("jobseeker_id"))
         )
         categories = licence_categories(vacancy.driving_licence)
@@ -481,8 +481,10 @@ class SeekerRanking:
             )
             if rows:
                 self._count = rows[0][3]
-            self._pages[self.bounds(*key)] = [Ranked(*row[:3]) for row in rows]
-        return self._pages[self.bounds(*key)]
+            # Kept under the bounds the count now gives, as the Paginator will ask for them.
+            key = self.bounds(*key)
+            self._pages[key] = [Ranked(*row[:3]) for row in rows]
+        return self._pages[key]
 
     def bounds(self, start, stop):
         """A slice's bounds within the count once known: the last page is asked for up to the
