@@ -38,6 +38,36 @@ def test_any_of_matches_what_in_matches_and_ignores_none():
     assert list(found) == list(Organization.objects.filter(bin__in=keys).order_by("pk"))
 
 
+@pytest.mark.parametrize(
+    "name",
+    ['ТОО "Береке"', "back\\slash", "comma, {braces}", " spaced ", "NULL", "", 'a\\"b'],
+)
+def test_any_of_matches_any_text_exactly(name):
+    wanted = OrganizationFactory(name_ru=name or "x", name_kk=name)
+    OrganizationFactory(name_ru="other", name_kk="NULL" if name != "NULL" else "other")
+    found = Organization.objects.filter(AnyOf(F("name_kk"), [name, "unrelated"]))
+    assert list(found) == [wanted]
+
+
+def test_any_of_does_not_cut_a_longer_key_down_to_the_columns_length():
+    stored = OrganizationFactory()
+    assert not Organization.objects.filter(AnyOf(F("bin"), [stored.bin + "5"])).exists()
+
+
+def test_any_of_matches_numbers_dates_and_nothing():
+    first, second = OrganizationFactory.create_batch(2, headcount_date=datetime.date(2026, 3, 1))
+    OrganizationFactory(headcount_date=datetime.date(2026, 3, 2))
+    assert set(Organization.objects.filter(AnyOf(F("pk"), [first.pk, second.pk]))) == {
+        first,
+        second,
+    }
+    on_the_day = Organization.objects.filter(
+        AnyOf(F("headcount_date"), [datetime.date(2026, 3, 1)])
+    )
+    assert set(on_the_day) == {first, second}
+    assert not Organization.objects.filter(AnyOf(F("pk"), [])).exists()
+
+
 def test_history_is_copied_from_the_written_rows(superuser):
     organizations = OrganizationFactory.create_batch(2, headcount=7)
     Organization.history.all().delete()
