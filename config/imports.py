@@ -9,19 +9,25 @@ and read by the worker at each batch. The outcome goes to the run's row once the
 is over.
 """
 
+import datetime
 import logging
 import threading
 import time
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.mail import send_mail
 from django.db import DatabaseError, OperationalError
 from django.http import HttpRequest, QueryDict
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.text import capfirst
 from django.utils.translation import get_language, ngettext, override
 from django.utils.translation import gettext as _
+
+from registry.models import StaffProfile
 
 from .models import ColumnMapping, ImportRun
 from .spreadsheets.formats import SpreadsheetError
@@ -411,6 +417,46 @@ def finish(run, state, failure=""):
     if run.started_at:
         run.seconds = (run.finished_at - run.started_at).total_seconds()
     run.save()
+
+
+def mail_if_long(run):
+    """E-mails the user who started a run its outcome, once the worker took
+    IMPORT_MAIL_AFTER_SECONDS or longer over it and it waits for them or is over: whoever
+    uploads a large file need not keep its page open. A cancelled run is not mailed (someone
+    stopped it), nor one its user has no address for. Mail the server does not take is logged;
+    the import stays as it is."""
+    after = settings.IMPORT_MAIL_AFTER_SECONDS
+    user = run.user
+    if (
+        not after
+        or run.seconds < after
+        or run.state in (*ImportRun.ACTIVE, State.CANCELLED)
+        or user is None
+        or not user.email
+    ):
+        return
+    with override(StaffProfile.language_of(user)):
+        subject = _("Import of %(file)s: %(state)s") % {
+            "file": run.file_name,
+            "state": run.get_state_display(),
+        }
+        body = render_to_string(
+            "admin/import_export/import_mail.txt",
+            {
+                "recipient": user,
+                "run": run,
+                "State": State,
+                "link": settings.SITE_URL.rstrip("/")
+                + reverse("admin:config_importrun_change", args=[run.pk]),
+                "duration": datetime.timedelta(seconds=round(run.seconds)),
+            },
+        )
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    except OSError as error:  # SMTP errors, refused connections and timeouts alike
+        logger.error(
+            "Import run %s: its outcome was not mailed to %s: %s", run.pk, user.email, error
+        )
 
 
 def record(run, resource, result):

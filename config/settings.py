@@ -327,8 +327,12 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # A running import whose worker has not been heard of for this long died with it (killed,
 # machine down): it is shown failed, and nothing of it was written.
 IMPORT_STALE_SECONDS = env_int("JUMYS_IMPORT_STALE_SECONDS", 60)
+# The user who started an import that took this long in the worker is e-mailed once it waits
+# for them (the preview, the mapping step) or is over, with a link to its page; 0: never.
+IMPORT_MAIL_AFTER_SECONDS = env_int("JUMYS_IMPORT_MAIL_AFTER_SECONDS", 60)
 
-# Reminders go out through SMTP in production; development prints them to the console.
+# Mail (reminders, long imports' outcomes) goes out through SMTP in production; development
+# prints it to the console.
 SMTP_EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_BACKEND = env_str(
     "DJANGO_EMAIL_BACKEND",

@@ -4,7 +4,7 @@ import gc
 
 from django_tasks import task
 
-from .imports import AdminWork, execute, finish
+from .imports import AdminWork, execute, finish, mail_if_long
 from .models import ImportRun
 from .spreadsheets.pipeline import ImportFileError
 
@@ -33,3 +33,5 @@ def import_once(run_id):
         finish(run, ImportRun.State.PROBLEMS)
         return
     execute(run, work)
+    run.refresh_from_db()
+    mail_if_long(run)

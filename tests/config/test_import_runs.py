@@ -473,3 +473,98 @@ def test_no_request_of_an_import_reads_the_file(admin_client, queued, media, mon
     assert run.state == State.DONE and Organization.objects.count() == 3
     assert admin_client.get(page_of(run)).status_code == 200
     assert reads and all(reads), "a request read the file"
+
+
+@pytest.fixture
+def mailed_after(settings):
+    """Imports mailed once the worker took this long over them; the site's address for links."""
+    settings.SITE_URL = "https://jumys.example.kz/"
+
+    def after(seconds):
+        settings.IMPORT_MAIL_AFTER_SECONDS = seconds
+
+    return after
+
+
+@pytest.mark.django_db
+def test_a_long_import_mails_its_user_each_outcome_in_their_language(
+    admin_client, superuser, queued, mailed_after, mailoutbox
+):
+    from registry.models import StaffProfile
+
+    StaffProfile.objects.create(user=superuser, language="kk", national=True)
+    mailed_after(1e-6)  # every import takes longer
+    upload(admin_client)
+    run = ImportRun.objects.get()
+    run_import.call(run.pk)
+    (preview,) = mailoutbox
+    assert preview.to == ["root@example.kz"]
+    assert preview.subject == "organizations.xlsx импорты: растауды күтуде"
+    assert "растамайынша ештеңе жазылмайды" in preview.body
+    assert f"https://jumys.example.kz/admin/config/importrun/{run.pk}/change/" in preview.body
+    assert re.search(r"импорт \d+:\d\d:\d\d созылды \(сағат:минут:секунд\)", preview.body)
+
+    confirm(admin_client, run)
+    run_import.call(run.pk)
+    done = mailoutbox[1]
+    assert "импортталды" in done.body
+    assert "жаңа: 3, өзгертілген: 0, өзгеріссіз: 0, қателері бар: 0" in done.body
+    assert Organization.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_failed_long_import_mails_why_in_russian(admin_client, queued, mailed_after, mailoutbox):
+    mailed_after(1e-6)
+    upload(admin_client, name="organizations_bad_rows.csv")
+    run_import.call(ImportRun.objects.get().pk)
+    (mail,) = mailoutbox
+    assert mail.subject == "Импорт organizations_bad_rows.csv: есть ошибки"
+    assert "есть ошибки; они перечислены на странице импорта" in mail.body
+    assert "Ничего не записано." in mail.body
+
+
+@pytest.mark.django_db
+def test_a_quick_cancelled_or_addressless_import_mails_nobody(
+    admin_client, superuser, queued, mailed_after, mailoutbox
+):
+    mailed_after(3600)
+    upload(admin_client)
+    run_import.call(ImportRun.objects.get().pk)
+    assert mailoutbox == [], "a quick import is followed on its page"
+
+    mailed_after(1e-6)
+    upload(admin_client)
+    cancelled = ImportRun.objects.latest("pk")
+    admin_client.post(reverse("admin:config_importrun_cancel", args=[cancelled.pk]))
+    run_import.call(cancelled.pk)
+    assert mailoutbox == [], "whoever cancelled it knows"
+
+    superuser.email = ""
+    superuser.save()
+    upload(admin_client)
+    run_import.call(ImportRun.objects.latest("pk").pk)
+    assert mailoutbox == []
+
+    mailed_after(0)
+    superuser.email = "root@example.kz"
+    superuser.save()
+    upload(admin_client)
+    run_import.call(ImportRun.objects.latest("pk").pk)
+    assert mailoutbox == [], "0 turns the mail off"
+
+
+@pytest.mark.django_db
+def test_a_mail_server_that_refuses_leaves_the_import_as_it_is(
+    admin_client, queued, mailed_after, monkeypatch, caplog
+):
+    def refused(*args, **kwargs):
+        raise ConnectionRefusedError("connection refused")
+
+    monkeypatch.setattr("config.imports.send_mail", refused)
+    mailed_after(1e-6)
+    upload(admin_client)
+    run = ImportRun.objects.get()
+    run_import.call(run.pk)
+    run.refresh_from_db()
+    assert run.state == State.PREVIEWED
+    assert "its outcome was not mailed to root@example.kz" in caplog.text
