@@ -9,7 +9,6 @@ and read by the worker at each batch. The outcome goes to the run's row once the
 is over.
 """
 
-import datetime
 import logging
 import threading
 import time
@@ -448,7 +447,12 @@ def mail_if_long(run):
                 "State": State,
                 "link": settings.SITE_URL.rstrip("/")
                 + reverse("admin:config_importrun_change", args=[run.pk]),
-                "duration": datetime.timedelta(seconds=round(run.seconds)),
+                "duration": duration(run.seconds),
+                # Grouped as the language writes them: «100 000».
+                "counts": {
+                    name: number_format(getattr(run, name), force_grouping=True)
+                    for name in ("rows_total", "new", "updated", "unchanged", "errors")
+                },
             },
         )
     try:

@@ -502,7 +502,7 @@ def test_a_long_import_mails_its_user_each_outcome_in_their_language(
     assert preview.subject == "organizations.xlsx импорты: растауды күтуде"
     assert "растамайынша ештеңе жазылмайды" in preview.body
     assert f"https://jumys.example.kz/admin/config/importrun/{run.pk}/change/" in preview.body
-    assert re.search(r"импорт \d+:\d\d:\d\d созылды \(сағат:минут:секунд\)", preview.body)
+    assert re.search(r"себебі импорт \d+ с созылды\.", preview.body)
 
     confirm(admin_client, run)
     run_import.call(run.pk)
@@ -568,3 +568,27 @@ def test_a_mail_server_that_refuses_leaves_the_import_as_it_is(
     run.refresh_from_db()
     assert run.state == State.PREVIEWED
     assert "its outcome was not mailed to root@example.kz" in caplog.text
+
+
+@pytest.mark.django_db
+def test_an_import_mail_groups_its_counts_and_says_how_long_it_took(
+    superuser, mailed_after, mailoutbox
+):
+    from config.imports import mail_if_long
+
+    mailed_after(60)
+    run = ImportRun.objects.create(
+        user=superuser,
+        model="registry.organization",
+        file_name="register.xlsx",
+        state=State.DONE,
+        seconds=125.4,
+        rows_total=100_000,
+        new=98_500,
+        updated=1_500,
+    )
+    mail_if_long(run)
+    (mail,) = mailoutbox
+    assert re.search(r"Строк: 100\s000; новых: 98\s500, изменённых: 1\s500,", mail.body)
+    assert "потому что импорт занял 2 мин 5 с." in mail.body
+    assert "Файл «register.xlsx» (организации) импортирован." in mail.body
