@@ -524,7 +524,7 @@ class BatchedImport:
             if key in batch.taken:
                 errors.setdefault(self.key_attribute, []).append(self.key_taken)
             instance = None
-            if self.completes and (changed or many_changed or not self.completes_all):
+            if self.completes and (changed or many_changed or self.completes_all):
                 instance = self.instance(values, stored, related)
                 resource.complete_instance(instance, row, errors, row_number=number)
                 # What the row changes is what it changes once completed.

@@ -1,11 +1,13 @@
 """The batched path every import takes, against the row-by-row path and on its own."""
 
 import datetime
+from unittest import mock
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from config.spreadsheets.batched import BatchedImport
 from config.spreadsheets.formats import CSV
 from quotas.models import Person
 from quotas.resources import PersonResource
@@ -141,3 +143,27 @@ def test_a_changed_row_keeps_its_creation_time_and_is_stamped_anew():
     assert stored.name_ru == "ТОО «Другое имя»"
     assert stored.created_at == created and stored.updated_at > updated
     assert stored.history.first().created_at == created
+
+
+def test_an_unchanged_organization_is_not_built_only_a_changed_one():
+    """complete_instance only marks a stated size as set by hand, which no unchanged row needs:
+    such rows are compared as stored values, without an instance each."""
+    lines = [
+        f"{valid_bin(number)},ТОО «Номер {number}»,enterprise,350000000,,{number},active,"
+        for number in range(1, 4)
+    ]
+    first = OrganizationResource().import_data(csv_of(ORGANIZATIONS_HEADER, *lines)())
+    assert first.totals["new"] == 3, first.problems
+    lines[0] = lines[0].replace(",1,active,", ",500,active,")
+    built = []
+    instance = BatchedImport.instance
+
+    def counted(self, values, stored, related):
+        built.append(stored is not None)
+        return instance(self, values, stored, related)
+
+    with mock.patch.object(BatchedImport, "instance", counted):
+        result = OrganizationResource().import_data(csv_of(ORGANIZATIONS_HEADER, *lines)())
+    assert (result.totals["update"], result.totals["skip"]) == (1, 2), result.problems
+    assert built == [True], "only the changed row is built"
+    assert Organization.objects.get(bin=valid_bin(1)).headcount == 500
