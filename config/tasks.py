@@ -32,6 +32,6 @@ def import_once(run_id):
         run.details = {"errors": [str(error)]}
         finish(run, ImportRun.State.PROBLEMS)
         return
+    # execute() keeps `run` as it leaves the row (still waiting if another worker took it).
     execute(run, work)
-    run.refresh_from_db()
     mail_if_long(run)
