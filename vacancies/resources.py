@@ -224,16 +224,13 @@ class LevelWidget(widgets.ChoiceWidget):
     def __init__(self, choices, **kwargs):
         stock_widgets.Widget.__init__(self, **kwargs)
         self.choices = choices
+        self.blank = None
         self.lookup = {}
         for code, label in choices.choices:
             self.lookup[str(code)] = code
             for language in ("ru", "kk", "en"):
                 with translation.override(language):
                     self.lookup[normalize(str(label))] = code
-
-    def clean(self, value, row=None, **kwargs):
-        code = super().clean(value, row, **kwargs)
-        return None if code == "" else code
 
     def render(self, value, obj=None, **kwargs):
         return "" if value is None else super().render(value, obj, **kwargs)

@@ -499,6 +499,9 @@ class BatchedImport:
                     except ValueError as error:
                         errors[column.attribute] = [str(error)]
                         continue
+                    if value is None and not column.field.saves_null_values:
+                        # A blank cell that states nothing, as on the row-by-row path.
+                        continue
                 if column.relation is not None:
                     related.append((column.relation, value))
                     value = None if value is None else getattr(value, column.target)

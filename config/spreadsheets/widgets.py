@@ -183,9 +183,10 @@ class ChoiceWidget(widgets.Widget):
 
     reads_cell_only = True
 
-    def __init__(self, choices, aliases=None, **kwargs):
+    def __init__(self, choices, aliases=None, blank="", **kwargs):
         super().__init__(**kwargs)
         self.choices = choices
+        self.blank = blank
         self.lookup = {normalize_for_search(alias): code for alias, code in (aliases or {}).items()}
         for code, label in choices.choices:
             self.lookup[normalize_for_search(code)] = code
@@ -195,7 +196,7 @@ class ChoiceWidget(widgets.Widget):
 
     def clean(self, value, row=None, **kwargs):
         if is_blank(value):
-            return ""
+            return self.blank
         code = self.lookup.get(normalize_for_search(cell_text(value)))
         if code is None:
             with translation.override(translation.get_language()):

@@ -167,3 +167,37 @@ def test_an_unchanged_organization_is_not_built_only_a_changed_one():
     assert (result.totals["update"], result.totals["skip"]) == (1, 2), result.problems
     assert built == [True], "only the changed row is built"
     assert Organization.objects.get(bin=valid_bin(1)).headcount == 500
+
+
+def test_a_blank_size_keeps_the_stored_one_and_leaves_the_row_unchanged(superuser):
+    """Offices send registers with a "Size" column left blank: that states no size, so the
+    size the headcount gives, or one set by hand, stays, and a row that changes nothing else is
+    left as it is, with no history."""
+    derived = OrganizationFactory(bin=valid_bin(1), headcount=10)
+    by_hand = OrganizationFactory(
+        bin=valid_bin(2), headcount=10, size_class="large", size_class_by_hand=True
+    )
+    header = "BIN,Full name (Russian),Organization kind,Region,List headcount,Size"
+    lines = [f"{each.bin},{each.name_ru},enterprise,350000000,10," for each in (derived, by_hand)]
+    unchanged = assert_same(OrganizationResource, csv_of(header, *lines), [(Organization, ["bin"])])
+    assert unchanged.report["totals"] == {"new": 0, "update": 0, "skip": 2, "invalid": 0}
+    lines = [line.replace(",10,", ",200,") for line in lines]
+    changed = assert_same(
+        OrganizationResource,
+        csv_of(header, *lines, f"{valid_bin(3)},ТОО «Новое»,enterprise,350000000,5,"),
+        [(Organization, ["bin"])],
+    )
+    assert changed.report["totals"] == {"new": 1, "update": 2, "skip": 0, "invalid": 0}
+    sizes = {key: each["size_class"] for (key,), each in changed.stored[Organization].items()}
+    assert sizes == {valid_bin(1): "medium", valid_bin(2): "large", valid_bin(3): "micro"}
+
+
+def test_blank_birth_date_and_sex_keep_what_the_iin_gives_and_leave_the_row_unchanged():
+    iin = valid_iin(600, datetime.date(1990, 3, 1), "female")
+    PersonResource().import_data(csv_of("IIN,Full name,Region", f"{iin},Жаңа,350000000")())
+    unchanged = assert_same(
+        PersonResource,
+        csv_of("IIN,Full name,Region,Birth date,Sex", f"{iin},Жаңа,350000000,,"),
+        [(Person, ["iin"])],
+    )
+    assert unchanged.report["totals"] == {"new": 0, "update": 0, "skip": 1, "invalid": 0}
