@@ -311,6 +311,37 @@ def test_the_import_pages_read_in_kazakh(admin_client, settings, queued):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "language, nothing",
+    [
+        ("ru", "Все строки файла уже хранятся в таком виде"),
+        ("kk", "Файлдың әр жолы дәл осылай сақталған"),
+    ],
+)
+def test_a_file_already_stored_as_it_is_says_so_instead_of_an_empty_preview(
+    admin_client, settings, queued, language, nothing
+):
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    upload(admin_client)
+    first = ImportRun.objects.get()
+    run_import.call(first.pk)
+    html = admin_client.get(page_of(first)).content.decode()
+    assert 'class="import-preview"' in html and nothing not in html
+    confirm(admin_client, first)
+    run_import.call(first.pk)
+
+    upload(admin_client)
+    again = ImportRun.objects.latest("pk")
+    run_import.call(again.pk)
+    again.refresh_from_db()
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 3)
+    html = admin_client.get(page_of(again)).content.decode()
+    assert nothing in html
+    assert 'class="import-preview"' not in html, "no table of rows when no row is shown"
+    assert 'name="confirm"' in html, "confirming still closes the import"
+
+
+@pytest.mark.django_db
 def test_a_kazakh_users_preview_shows_choices_in_kazakh(admin_client, settings, queued):
     # Regression: the preview showed «действующая», the Russian label exported files carry.
     admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "kk"
