@@ -1,7 +1,6 @@
 """Import and export of the registry and its reference tables."""
 
 from django.utils.translation import gettext_lazy
-from import_export import fields
 
 from config.spreadsheets import widgets
 from config.spreadsheets.resources import (
@@ -10,6 +9,7 @@ from config.spreadsheets.resources import (
     SpreadsheetResource,
     column,
     reference_resource,
+    stated_column,
 )
 
 from .models import District, LegalForm, OkedSection, Organization, OrganizationKind, Region
@@ -65,13 +65,9 @@ class OrganizationResource(SpreadsheetResource):
     settlement = column("settlement", gettext_lazy("Settlement"), widgets.TextWidget())
     address = column("address", gettext_lazy("Address"), widgets.TextWidget())
     oked = column("oked", gettext_lazy("OKED"), widgets.TextWidget())
-    # A blank size states none: the stored size stays, be it the headcount's or one set by hand,
-    # and a register re-sent with the column empty changes nothing.
-    size_class = fields.Field(
-        attribute="size_class",
-        column_name=gettext_lazy("Size"),
-        widget=widgets.ChoiceWidget(Organization.SizeClass, blank=None),
-        saves_null_values=False,
+    # The headcount gives the size, unless it was set by hand.
+    size_class = stated_column(
+        "size_class", gettext_lazy("Size"), widgets.ChoiceWidget(Organization.SizeClass, blank=None)
     )
     headcount = column("headcount", gettext_lazy("List headcount"), widgets.CountWidget())
     headcount_date = column("headcount_date", gettext_lazy("Headcount as of"), widgets.DateWidget())

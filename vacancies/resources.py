@@ -24,6 +24,7 @@ from config.spreadsheets.resources import (
     SpreadsheetResource,
     column,
     reference_resource,
+    stated_column,
 )
 from quotas.models import Person
 from quotas.resources import PersonalDataResource, quota_category_widget
@@ -443,7 +444,8 @@ class VacancyResource(CellRowsMixin, RowByRowResource):
     salary_to = column("salary_to", gettext_lazy("Salary to, KZT"), SalaryWidget())
     schedule = column("schedule", gettext_lazy("Schedule"), widgets.ChoiceWidget(Schedule))
     nature = column("nature", gettext_lazy("Nature of work"), widgets.ChoiceWidget(NatureOfWork))
-    region = column("region", gettext_lazy("Region"), region_widget())
+    # The employer's region, unless the vacancy names another.
+    region = stated_column("region", gettext_lazy("Region"), region_widget())
     district = column(
         "district",
         gettext_lazy("District"),

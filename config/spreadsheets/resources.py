@@ -531,6 +531,15 @@ def column(attribute, name, widget):
     return fields.Field(attribute=attribute, column_name=name, widget=widget)
 
 
+def stated_column(attribute, name, widget):
+    """A column whose blank cell states nothing, for a field filled otherwise when it is not
+    stated (from another column, or by hand): the stored value stays, so a file re-sent with
+    the column empty changes nothing. Its widget reads a blank cell as None."""
+    return fields.Field(
+        attribute=attribute, column_name=name, widget=widget, saves_null_values=False
+    )
+
+
 def reference_resource(reference_model, key, columns):
     """A resource for a small reference table keyed on its code: (attribute, header) pairs."""
     declared = {
