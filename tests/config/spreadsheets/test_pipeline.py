@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.contrib import admin
+from django.db import transaction
 from django.utils import translation
 from openpyxl import Workbook as OpenpyxlWorkbook
 
@@ -278,8 +279,6 @@ def test_a_file_with_a_column_left_blank_changes_nothing_when_sent_again(world, 
     file, once imported (or refused), imported again finds every row as it left it, or a
     blank that reads as something else (a size against the headcount's) would rewrite every
     row with history on each re-send."""
-    from django.db import transaction
-
     exported = resource_class(**import_form_values(resource_class)).export()
     headers = list(exported.headers)
     keys = {
