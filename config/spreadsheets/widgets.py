@@ -424,33 +424,39 @@ class IdentifiedWidget(VisibleRecordsMixin, widgets.ForeignKeyWidget):
     def look_up_batch(self, cells, rows=None):
         """The records a batch's cells name, by identifier: one query."""
         numbers = {}
+        clean = self.identifier.clean
         for cell in cells:
             # Typed, so that a cell holding True is not taken for one holding 1.
             typed = (type(cell), cell)
             if typed not in numbers:
-                try:
-                    numbers[typed] = self.number(cell)
-                except ValueError:
-                    continue
+                numbers[typed] = clean(cell)
         self.warm()
         found = Identified()
-        # Each cell is read once: its key and its column read it again, on two threads.
-        found.numbers = numbers
-        if not numbers:
-            return found
+        wanted = [number for number in set(numbers.values()) if len(number) == 12]
         records = {}
-        for values in (
-            self.records()
-            .select_related(None)
-            .prefetch_related(None)
-            .order_by()
-            .filter(AnyOf(F(self.field), list(set(numbers.values()))))
-            .values_list(*self.attnames)
-        ):
-            record = self.record(values)
-            records[record.pk] = record
+        if wanted:
+            for values in (
+                self.records()
+                .select_related(None)
+                .prefetch_related(None)
+                .order_by()
+                .filter(AnyOf(F(self.field), wanted))
+                .values_list(*self.attnames)
+            ):
+                record = self.record(values)
+                records[record.pk] = record
         self.attach_prefetched(records)
         found.update((getattr(record, self.field), record) for record in records.values())
+        # A number found is valid: the table's constraint holds it to its check digit. Only the
+        # others are checked, each to be refused saying what is wrong with it (`clean`).
+        for typed, number in list(numbers.items()):
+            if number not in found:
+                try:
+                    self.number(typed[1])
+                except ValueError:
+                    del numbers[typed]
+        # Each cell is read once: its key and its column read it again, on two threads.
+        found.numbers = numbers
         return found
 
     def clean(self, value, row=None, known=None, **kwargs):

@@ -9,7 +9,7 @@ from quotas.models import SocialCategory
 from quotas.resources import PlacementResource
 from registry.models import Organization
 from registry.widgets import organization_by_bin_widget
-from tests.factories import OrganizationFactory, PersonFactory
+from tests.factories import OrganizationFactory, PersonFactory, valid_iin
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +44,36 @@ def test_each_cell_of_a_batch_is_read_once_and_found_as_written():
     assert widget.clean(spaced, known=found) == person
     with pytest.raises(ValueError, match="12"):
         widget.clean("12345", known=found)
+
+
+def test_a_number_the_batch_does_not_find_is_refused_saying_what_is_wrong_with_it(monkeypatch):
+    from registry import validators
+
+    person = PersonFactory()
+    unknown = valid_iin(7)
+    wrong = unknown[:11] + str((int(unknown[11]) + 1) % 10)
+    checked = []
+    monkeypatch.setattr(
+        validators,
+        "identifier_error",
+        lambda value, check=validators.identifier_error: checked.append(value) or check(value),
+    )
+    widget = person_widget()
+    found = widget.look_up_batch([person.iin, unknown, wrong, ""])
+    # The stored person's number holds by the table's constraint: only the others are checked.
+    assert sorted(checked) == sorted([unknown, wrong])
+    assert widget.clean(person.iin, known=found) == person
+    refusals = {}
+    for cell in (unknown, wrong, ""):
+        with pytest.raises(ValueError) as refused:
+            widget.clean(cell, known=found)
+        refusals[cell] = str(refused.value)
+    assert refusals == {
+        unknown: widget.messages["unknown"] % {"value": unknown},
+        wrong: widget.messages["invalid"]
+        % {"value": wrong, "reason": validators.identifier_error(wrong)},
+        "": widget.messages["missing"],
+    }
 
 
 def test_a_model_with_receivers_of_its_signals_is_made_by_from_db(monkeypatch):
