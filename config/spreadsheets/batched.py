@@ -100,6 +100,9 @@ class Batch:
     # What each looking-up widget found, by field name.
     found: dict = field(default_factory=dict)
     keys: list = field(default_factory=list)
+    # What each row's key columns read, in key order (records where the key holds their
+    # identity), so that checking the row does not read them again.
+    key_values: list = field(default_factory=list)
     # The stored records the keys name: their concrete values, in field order, by key.
     existing: dict = field(default_factory=dict)
     # Their many-to-many rows: {stored key: {field name: frozenset of related keys}}.
@@ -272,10 +275,9 @@ class BatchedImport:
             model._meta.get_field(each.attribute).attname for each in self.key_fields
         ]
         self.key_attribute = self.key_fields[0].attribute
-        # A key column's value is read once, for the row's key (which holds a related record's
-        # identity instead: those are read again).
+        # A key column's cell is read once, for the row's key, and its value kept for the row.
         for column in self.columns:
-            if column.relation is None and column.field in self.key_fields:
+            if column.field in self.key_fields:
                 column.key_at = self.key_fields.index(column.field)
         # Keys that need no lookup are read by the checking thread while the writer is busy:
         # on the writer's thread they would be read before the lookup, which an unchanged file
@@ -366,7 +368,7 @@ class BatchedImport:
             except ValidationError as error:
                 batch.refused[index] = error
         if self.keys_read_here:
-            batch.keys = self.keys_of(batch)
+            self.read_keys(batch)
         return len(batch.rows), self.writer.read(self.look_up, batch)
 
     def look_up(self, batch):
@@ -378,7 +380,7 @@ class BatchedImport:
             cells = [row.get(each.column_name) for row in batch.rows]
             batch.found[name] = each.widget.look_up_batch(cells, batch.rows)
         if not batch.keys:
-            batch.keys = self.keys_of(batch)
+            self.read_keys(batch)
         batch.existing = self.load_existing(batch.keys)
         batch.held = self.load_held(batch.existing)
         unseen = {key for key in batch.keys if key is not None} - batch.existing.keys()
@@ -388,22 +390,27 @@ class BatchedImport:
         self.writer.reserve_keys(len(unseen - batch.taken))
         return batch
 
-    def keys_of(self, batch):
-        return [
-            None if index in batch.refused else self.key_of(row, batch.found)
-            for index, row in enumerate(batch.rows)
-        ]
+    def read_keys(self, batch):
+        refused, found = batch.refused, batch.found
+        keys, values = [], []
+        for index, row in enumerate(batch.rows):
+            key, read = (None, None) if index in refused else self.key_of(row, found)
+            keys.append(key)
+            values.append(read)
+        batch.keys, batch.key_values = keys, values
 
     def key_of(self, row, found):
-        """A row's key as its key columns read, or None if one cannot be read."""
-        key = []
-        for read in self.key_readers:
+        """A row's key as its key columns read, with what they read; None for both if one
+        cannot be read."""
+        key, read = [], []
+        for reader in self.key_readers:
             try:
-                value = read(row, found)
+                value = reader(row, found)
             except ValueError:
-                return None
+                return None, None
+            read.append(value)
             key.append(identity(value) if isinstance(value, Model) else value)
-        return tuple(key)
+        return tuple(key), read
 
     def load_existing(self, keys):
         """The stored records a batch's keys name, by key: each a tuple of its concrete values,
@@ -476,7 +483,9 @@ class BatchedImport:
         resource.before_check_batch(batch)
         found = batch.found
         pk_at = self.attnames.index(model._meta.pk.attname)
-        for index, (row, key) in enumerate(zip(batch.rows, batch.keys, strict=True)):
+        for index, (row, key, read) in enumerate(
+            zip(batch.rows, batch.keys, batch.key_values, strict=True)
+        ):
             number = batch.start + index + 1
             if index in batch.refused:
                 result.append_invalid_row(number, row, batch.refused[index])
@@ -485,14 +494,14 @@ class BatchedImport:
             if key is None:
                 # Read again: the resource may have added what the key names (an employer new
                 # to the registry) since the batch was looked up.
-                key = self.key_of(row, found)
+                key, read = self.key_of(row, found)
             stored = batch.existing.get(key)
             values = self.default_row() if stored is None else list(stored)
             changed = stored is None
             errors, related = {}, []
             for column in self.columns:
                 if key is not None and column.key_at is not None:
-                    value = key[column.key_at]
+                    value = read[column.key_at]
                 else:
                     try:
                         value = column.read(row, found)

@@ -201,3 +201,32 @@ def test_blank_birth_date_and_sex_keep_what_the_iin_gives_and_leave_the_row_unch
         [(Person, ["iin"])],
     )
     assert unchanged.report["totals"] == {"new": 0, "update": 0, "skip": 1, "invalid": 0}
+
+
+def test_a_key_column_s_cell_is_read_once_for_the_key_and_the_row():
+    """A placement's key names its person and employer: their cells are read for the key and
+    what they read is kept for checking the row, not read again."""
+    from config.spreadsheets.widgets import IdentifiedWidget
+    from quotas.models import Placement
+    from quotas.resources import PlacementResource
+    from tests.factories import PersonFactory
+    from tests.quotas.test_resources import PLACEMENTS_HEADER
+
+    employer = OrganizationFactory()
+    people = [PersonFactory() for _ in range(3)]
+    lines = [
+        f"{person.iin},{employer.bin},vacancy,оператор,0{day}.02.2026,,"
+        for day, person in enumerate(people, 1)
+    ]
+    read = []
+    clean = IdentifiedWidget.clean
+
+    def counted(self, value, *args, **kwargs):
+        read.append(value)
+        return clean(self, value, *args, **kwargs)
+
+    with mock.patch.object(IdentifiedWidget, "clean", counted):
+        result = PlacementResource().import_data(csv_of(PLACEMENTS_HEADER, *lines)())
+    assert result.totals["new"] == 3, result.problems
+    assert sorted(read) == sorted([*(person.iin for person in people), *[employer.bin] * 3])
+    assert Placement.objects.filter(organization=employer).count() == 3
