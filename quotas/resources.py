@@ -11,6 +11,7 @@ from import_export import fields
 from import_export import widgets as stock_widgets
 
 from config.spreadsheets import widgets
+from config.spreadsheets.batched import identity
 from config.spreadsheets.bulk import AnyOf, BulkWriter, RememberingCleaner
 from config.spreadsheets.resources import (
     CONTACT_SYNONYMS,
@@ -151,7 +152,9 @@ class AkimatQuotaResource(SpreadsheetResource):
         super().before_import(dataset, **kwargs)
         self.created_organizations = []
         self.differences = []
-        # Employers the batched path added, by BIN, for the file's later rows.
+        # Employers the batched path added, by BIN, for the file's later rows: each as its key
+        # and its identity in the import's keys, not the whole record, so that a table adding
+        # 100,000 employers does not keep them all.
         self.added = {}
         self.employer_kind = None
 
@@ -205,7 +208,7 @@ class AkimatQuotaResource(SpreadsheetResource):
             raise self.employer_error(error) from None
         self.before_save_instance(organization, row, **kwargs)
         organization.save()
-        self.created_organizations.append(organization)
+        self.created_organizations.append(str(organization))
 
     def look_up_batch(self, batch):
         """The batch's BINs that are registered, in any region: their employers are not added."""
@@ -224,7 +227,7 @@ class AkimatQuotaResource(SpreadsheetResource):
             if number is None or number in batch.extra or number in known:
                 continue
             if number in self.added:
-                known[number] = self.added[number]
+                known[number] = self.added_again(number, row)
                 continue
             if self.employer_kind is None:
                 self.employer_kind = OrganizationKind.objects.get(code="enterprise")
@@ -236,13 +239,25 @@ class AkimatQuotaResource(SpreadsheetResource):
             except ValidationError as error:
                 batch.refused[index] = self.employer_error(error)
                 continue
-            self.added[number] = known[number] = organization
+            known[number] = organization
             added.append(organization)
         if added and not self.batched.dry_run:
             # In the caller's thread, so they are written before the quotas naming them.
             writer = self.batched.writer
             BulkWriter(Organization, user=writer.user, reason=writer.reason).write(added, [])
-        self.created_organizations.extend(added)
+        for organization in added:
+            self.added[organization.bin] = (organization.pk, identity(organization))
+            self.created_organizations.append(str(organization))
+
+    def added_again(self, number, row):
+        """The employer this file added, for a later row naming it: a record with its key and
+        its identity in the import, so that the row's key is the first row's."""
+        pk, key = self.added[number]
+        organization = self.new_employer(number, row, self.employer_kind)
+        organization.pk = pk
+        organization._state.adding = pk is None
+        organization.__dict__["_key_in_import"] = key
+        return organization
 
     def complete_instance(self, instance, row, errors, **kwargs):
         """Places as the category computes them; the resolution's number where it differs,

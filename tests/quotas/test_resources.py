@@ -59,7 +59,7 @@ def test_akimat_table_creates_quotas_adds_missing_employers_and_reports_differen
     new_employer = Organization.objects.get(bin="100540000018")
     assert new_employer.name_ru == "ТОО «Новый работодатель»"
     assert new_employer.region.kato == "350000000"
-    assert [o.bin for o in result.created_organizations] == ["100540000018"]
+    assert result.created_organizations == ["ТОО «Новый работодатель» (100540000018)"]
     # 120 x 3 % = 3.6 -> 4 computed, the resolution says 3: kept, with the reason, and reported.
     stated = Quota.objects.get(organization=new_employer)
     assert (stated.computed_places, stated.places, stated.stated_differs) == (4, 3, True)
@@ -359,6 +359,24 @@ def test_akimat_table_paths_write_the_same_quotas_employers_and_history(employer
         "ТОО «Новый работодатель» (100540000018)",
     ]
     assert [each["line"] for each in batched.report["differences"]] == [4]
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_an_employer_the_table_adds_named_again_in_a_later_batch_is_a_repeated_row(
+    employers, dry_run
+):
+    rows = [
+        "ТОО «Новый работодатель»,100540000018,120,3,",
+        "ТОО «Организация-А»,100540000008,150,3,",
+        "ТОО «Новый работодатель»,100540000018,120,3,",
+    ]
+    result = AkimatQuotaResource(defaults=defaults()).import_data(
+        csv_of(AKIMAT_HEADER, *rows)(), dry_run=dry_run, batch_size=2
+    )
+    assert [problem["line"] for problem in result.problems] == [4]
+    assert "2" in result.problems[0]["message"], "it names the line it repeats"
+    assert result.created_organizations == ["ТОО «Новый работодатель» (100540000018)"]
+    assert not Organization.objects.filter(bin="100540000018").exists()
 
 
 def test_akimat_table_paths_refuse_the_same_rows(employers):
