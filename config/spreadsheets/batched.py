@@ -387,7 +387,11 @@ class BatchedImport:
         if self.key_taken is not None:
             batch.taken = resource.keys_taken_elsewhere(unseen, self.key_fields)
         batch.extra = resource.look_up_batch(batch)
-        self.writer.reserve_keys(len(unseen - batch.taken))
+        # A row whose key cannot be read yet may still be new: its key names a record the
+        # resource adds (an akimat table's new employer). Keys for those too, so that the batch
+        # is not held up drawing them; any left over go to the next batches.
+        unread = sum(key is None for key in batch.keys)
+        self.writer.reserve_keys(len(unseen - batch.taken) + unread)
         return batch
 
     def read_keys(self, batch):

@@ -395,10 +395,12 @@ class BulkWriter:
     (the driver takes the connection's lock per statement, so a query made directly is safe,
     only slower); `wait()` returns once the batches handed over are written, or raises what
     writing one of them raised. Used without `with`, a writer writes each batch as it is
-    handed over, in the caller's thread: for records a batch of another table needs first.
+    handed over, in the caller's thread; or, given `behind` (an entered writer), on that
+    writer's thread, after the batches handed to it so far: for records a batch of another
+    table needs first, written before it and still beside the caller's checking.
     """
 
-    def __init__(self, model, update_fields=None, user=None, reason="", using=None):
+    def __init__(self, model, update_fields=None, user=None, reason="", using=None, behind=None):
         self.model = model
         self.using = using or router.db_for_write(model)
         self.database = connections[self.using]
@@ -449,6 +451,7 @@ class BulkWriter:
             )
         self.scratch = None
         self.executor = None
+        self.behind = behind
         self.pending = None
         self.failure = None
         self.immediate = []
@@ -568,17 +571,20 @@ class BulkWriter:
 
     def write(self, created, updated):
         """Hand over a batch: it is made ready here, while the last batch is being written."""
+        # Its own thread, or the thread of the writer it is behind.
+        owner = self if self.behind is None or self.executor is not None else self.behind
         if self.postgres and len(self.reserved) < len(created):
-            # Keys nobody reserved ahead are drawn once the writer is idle.
+            # Keys nobody reserved ahead are drawn once what was handed over is written (and
+            # not after a batch failed, whose error is raised instead).
             self.wait()
-            self.reserve_keys(len(created) - len(self.reserved))
+            owner.read(self.reserve_keys, len(created) - len(self.reserved))()
         rows = self.prepare(created, updated)
         self.wait()
-        if self.executor is None:
+        if owner.executor is None:
             self.write_now(created, updated, *rows)
         else:
-            self.pending = self.executor.submit(
-                self.unless_failed, self.write_now, created, updated, *rows
+            self.pending = owner.executor.submit(
+                owner.unless_failed, self.write_now, created, updated, *rows
             )
 
     def wait(self):

@@ -421,3 +421,49 @@ def test_a_model_whose_instances_others_watch_is_made_by_its_init():
     finally:
         signals.post_init.disconnect(watch, sender=Organization)
     assert seen == [made]
+
+
+def test_a_writer_behind_another_writes_on_its_thread_ahead_of_what_follows():
+    """An akimat table's new employers are written where its quotas are, before them."""
+    import threading
+
+    from quotas.models import Quota
+    from tests.factories import QuotaFactory
+
+    employer = unsaved(60)
+    threads = []
+    write_now = BulkWriter.write_now
+
+    def recorded(self, *args):
+        threads.append((self.model, threading.current_thread() is threading.main_thread()))
+        return write_now(self, *args)
+
+    with (
+        mock.patch.object(BulkWriter, "write_now", recorded),
+        transaction.atomic(),
+        BulkWriter(Quota) as quotas,
+    ):
+        employers = BulkWriter(Organization, update_fields=[], behind=quotas)
+        employers.write([employer], [])
+        quota = QuotaFactory.build(organization=employer)
+        quotas.write([quota], [])
+    on_postgresql = connection.vendor == "postgresql"
+    # PostgreSQL's writer has a thread of its own; elsewhere each is written as handed over.
+    assert threads == [(Organization, not on_postgresql), (Quota, not on_postgresql)]
+    assert Quota.objects.get(pk=quota.pk).organization == Organization.objects.get(bin=employer.bin)
+    assert Organization.history.filter(id=employer.pk, history_type="+").exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="only there is a writer's thread")
+def test_what_a_writer_behind_another_fails_to_write_is_raised_by_the_other():
+    first, second = unsaved(61), unsaved(62)
+    first.save()
+    with (
+        pytest.raises(IntegrityError),
+        transaction.atomic(),
+        BulkWriter(Organization, update_fields=[]) as writer,
+    ):
+        behind = BulkWriter(Organization, update_fields=[], behind=writer)
+        behind.write([OrganizationFactory.build(bin=first.bin)], [])
+        writer.write([second], [])
+    assert not Organization.objects.filter(bin=valid_bin(62)).exists()
