@@ -1,15 +1,19 @@
-"""Importing workbooks of organizations and of people: the batched path for new, changed and
-unchanged rows, against django-import-export's stock row-by-row path for the same Resource.
+"""Importing workbooks of every import kind the batched path serves (organizations, people,
+placements, an akimat's quota table, special workplaces, memorandum parties), against
+django-import-export's stock row-by-row path for organizations.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/jumys_import .venv/bin/python bench/imports.py
 
 For each size (--sizes, 100,000 rows by default) and each kind, a fresh process (so
-peak memory is its own) empties the kind's tables and imports a workbook of new rows, the same
+peak memory is its own) empties the tables and imports a workbook of new rows, the same
 workbook again (every row unchanged), then a workbook with every row changed (organizations:
 name, headcount and district; people: name and social categories, so many-to-many rows are
-added and removed). Each import is timed from the file's bytes to the commit, through the whole
-pipeline. The stock path imports --stock-rows new organizations (it is slow enough that a sample
-gives its rate).
+added and removed; placements: position and salary; quotas: headcount; special workplaces:
+subsidy; parties: role). Placements, special workplaces and parties name the employers (and
+people) of the first two workbooks, imported first and not measured; the akimat table names
+employers new to the registry, which its first import adds. Each import is timed from the
+file's bytes to the commit, through the whole pipeline. The stock path imports --stock-rows
+new organizations (it is slow enough that a sample gives its rate).
 """
 
 import argparse
@@ -29,7 +33,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-KINDS = ("organizations", "people", "placements")
+KINDS = (
+    "organizations",
+    "people",
+    "placements",
+    "quotas",
+    "special workplaces",
+    "memorandum parties",
+)
+# What a kind's rows name, imported first and not measured.
+NEEDS = {
+    "placements": ("organizations", "people"),
+    "special workplaces": ("organizations",),
+    "memorandum parties": ("organizations",),
+}
 # Each import of a measurement, in the order it runs.
 PHASES = ("new", "unchanged", "changed")
 PEOPLE_CATEGORIES = ["disability", "disability neet", ""]
@@ -158,6 +175,68 @@ def placements_workbook(path, rows, changed=False):
     save(path, header, lines)
 
 
+def quotas_workbook(path, rows, changed=False):
+    """An akimat resolution's table (the year, category and resolution given on the form)
+    naming employers new to the registry, which the import adds; the changed one states
+    another headcount for each."""
+    header = ["Организация", "БИН", "Списочная численность", "Квота, %", "Количество рабочих мест"]
+    # Past the organizations workbook's BINs.
+    numbers = bins(2 * rows)
+    for _row in range(rows):
+        next(numbers)
+    lines = (
+        [f"ТОО «Работодатель {row}»", number, 100 + row % 400 + (7 if changed else 0), 3, ""]
+        for row, number in enumerate(numbers)
+    )
+    save(path, header, lines)
+
+
+def special_workplaces_workbook(path, rows, changed=False):
+    """A special workplace at each employer of the organizations workbook; the changed one
+    states another subsidy for each."""
+    header = [
+        "БИН работодателя",
+        "Должность",
+        "Оборудовано для вида нарушения",
+        "Что приспособлено",
+        "Дата создания рабочего места",
+        "Источник финансирования",
+        "Сумма государственной субсидии, тенге",
+    ]
+    lines = (
+        [number, "Оператор", "hearing", "Пандус", "10.01.2026", "state", 150000 + changed * 5000]
+        for number in bins(rows)
+    )
+    save(path, header, lines)
+
+
+def memorandum_parties_workbook(path, rows, changed=False):
+    """Memoranda of two parties each, the employers of the organizations workbook; the changed
+    one gives every party another role."""
+    header = [
+        "Регистрационный номер",
+        "Название меморандума (рус.)",
+        "Вид меморандума",
+        "Дата подписания",
+        "Дата окончания действия",
+        "БИН стороны",
+        "Роль стороны",
+    ]
+    lines = (
+        [
+            f"М-{row // 2}",
+            f"Меморандум о сотрудничестве № {row // 2}",
+            "cooperation",
+            "15.01.2025",
+            "14.01.2027",
+            number,
+            "partner" if changed else "party",
+        ]
+        for row, number in enumerate(bins(rows))
+    )
+    save(path, header, lines)
+
+
 def save(path, header, lines):
     from openpyxl import Workbook
 
@@ -171,7 +250,7 @@ def save(path, header, lines):
 
 def workbook(kind, rows, changed=False):
     """The bench's workbook of a kind and size, made the first time it is asked for."""
-    name = f"bench-{kind}-{rows}{'-changed' if changed else ''}.xlsx"
+    name = f"bench-{kind.replace(' ', '-')}-{rows}{'-changed' if changed else ''}.xlsx"
     path = ROOT / "var" / name
     if not path.exists():
         path.parent.mkdir(exist_ok=True)
@@ -179,36 +258,78 @@ def workbook(kind, rows, changed=False):
             "organizations": organizations_workbook,
             "people": people_workbook,
             "placements": placements_workbook,
+            "quotas": quotas_workbook,
+            "special workplaces": special_workplaces_workbook,
+            "memorandum parties": memorandum_parties_workbook,
         }[kind]
         make(path, rows, changed)
     return path
 
 
-def model_of(kind):
-    from quotas.models import Person, Placement
+def models_of(kind):
+    """The tables a kind's import writes: the kind's own first."""
+    from memoranda.models import Memorandum, Party
+    from quotas.models import Person, Placement, Quota, SpecialWorkplace
     from registry.models import Organization
 
-    return {"organizations": Organization, "people": Person, "placements": Placement}[kind]
+    return {
+        "organizations": (Organization,),
+        "people": (Person,),
+        "placements": (Placement,),
+        "quotas": (Quota, Organization),
+        "special workplaces": (SpecialWorkplace,),
+        "memorandum parties": (Party, Memorandum),
+    }[kind]
+
+
+def model_of(kind):
+    return models_of(kind)[0]
 
 
 def resource_of(kind):
-    from quotas.resources import PersonResource, PlacementResource
+    """A function making the kind's import resource."""
+    from memoranda.resources import PartyResource
+    from quotas.models import QuotaCategory
+    from quotas.resources import (
+        AkimatQuotaResource,
+        PersonResource,
+        PlacementResource,
+        SpecialWorkplaceResource,
+    )
+    from registry.models import Region
     from registry.resources import OrganizationResource
+
+    def akimat_table():
+        # What the import form gives for the whole table; a region for the employers it adds.
+        defaults = {
+            "year": 2026,
+            "category": QuotaCategory.objects.get(code="disability"),
+            "resolution_number": "12/3",
+            "resolution_date": datetime.date(2026, 1, 20),
+            "region": Region.objects.get(kato="350000000"),
+        }
+        return AkimatQuotaResource(defaults=defaults)
 
     return {
         "organizations": OrganizationResource,
         "people": PersonResource,
         "placements": PlacementResource,
+        "quotas": akimat_table,
+        "special workplaces": SpecialWorkplaceResource,
+        "memorandum parties": PartyResource,
     }[kind]
 
 
-def empty(kind):
+def empty():
+    """Every kind's tables, with their history: each measurement starts from none."""
     from django.db import connection
     from simple_history.models import HistoricalRecords
 
-    # Placements first: they refer to organizations and people.
+    # Those that refer to people and organizations first.
+    named = (model_of("people"), model_of("organizations"))
+    models = [model for kind in KINDS for model in models_of(kind) if model not in named]
     tables = []
-    for model in dict.fromkeys((model_of("placements"), model_of(kind))):
+    for model in dict.fromkeys([*models, *named]):
         for field in model._meta.many_to_many:
             tables.append(HistoricalRecords.m2m_models[field]._meta.db_table)
             tables.append(field.remote_field.through._meta.db_table)
@@ -288,13 +409,11 @@ def run(kind, rows):
     setup()
     from django.db import connection
 
-    empty(kind)
-    if kind == "placements":
-        # The people and employers the placements name, imported first and not measured.
-        for needed in ("organizations", "people"):
-            empty(needed)
-            timed_import(needed, workbook(needed, rows))
-            gc.collect()
+    empty()
+    # The people and employers the rows name, imported first and not measured.
+    for needed in NEEDS.get(kind, ()):
+        timed_import(needed, workbook(needed, rows))
+        gc.collect()
     files = {
         "new": workbook(kind, rows),
         "unchanged": workbook(kind, rows),
@@ -335,7 +454,7 @@ def copy_ceiling(model):
 
 def run_stock(rows):
     setup()
-    empty("organizations")
+    empty()
     report = timed_import("organizations", workbook("organizations", rows), batched=False)
     report["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(report))
@@ -355,7 +474,7 @@ def run_admin(rows):
 
     # The test client's record of the page's context, for the confirmation form.
     setup_test_environment()
-    empty("organizations")
+    empty()
     file = workbook("organizations", rows)
     client = admin_client()
     requests = []
