@@ -225,18 +225,34 @@ class AkimatQuotaResource(SpreadsheetResource):
         organization.save()
         self.created_organizations.append(str(organization))
 
+    def missing_employers(self, batch):
+        """missing_employer for each row of a batch, from what its lookup read of each cell:
+        the numbers it found, and those it checked and did not find."""
+        if self.defaults.get("region") is None:
+            return [None] * len(batch.rows)
+        found = batch.found["organization"]
+        numbers, column = found.numbers, str(self.fields["organization"].column_name)
+        missing = []
+        for index, row in enumerate(batch.rows):
+            cell = row.get(column)
+            number = None if index in batch.refused else numbers.get((type(cell), cell))
+            missing.append(None if number in found else number)
+        return missing
+
     def look_up_batch(self, batch):
-        """The batch's BINs that are registered, in any region: their employers are not added.
-        Keys are drawn for the others here, ahead, as for the batch's own rows."""
-        numbers = {self.missing_employer(row) for row in batch.rows} - {None}
+        """The batch's missing employers (`missing_employers`), and those of them registered
+        in another region: those are not added. Keys are drawn for the others here, ahead, as
+        for the batch's own rows."""
+        missing = self.missing_employers(batch)
+        numbers = set(missing) - {None}
         if not numbers:
-            return set()
+            return set(), missing
         registered = Organization._base_manager.filter(AnyOf(F("bin"), list(numbers)))
         registered = set(registered.values_list("bin", flat=True))
         # One at a time: the checking thread may be adding to `added` meanwhile.
-        missing = [number for number in numbers - registered if number not in self.added]
-        self.employers().reserve_keys(len(missing))
-        return registered
+        added = [number for number in numbers - registered if number not in self.added]
+        self.employers().reserve_keys(len(added))
+        return registered, missing
 
     def employers(self):
         """The writer of the employers the file adds, ahead of the quotas naming them, on the
@@ -252,9 +268,9 @@ class AkimatQuotaResource(SpreadsheetResource):
         """The batch's employers the registry does not know yet, added at once, before the
         rows that name them are read; a row whose employer cannot be added is refused."""
         known, added = batch.found["organization"], []
-        for index, row in enumerate(batch.rows):
-            number = None if index in batch.refused else self.missing_employer(row)
-            if number is None or number in batch.extra or number in known:
+        registered, missing = batch.extra
+        for index, (row, number) in enumerate(zip(batch.rows, missing, strict=True)):
+            if number is None or number in registered or number in known:
                 continue
             if number in self.added:
                 known[number] = self.added_again(number, row)
