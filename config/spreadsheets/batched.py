@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models import NOT_PROVIDED, F, Model
 from django.utils.translation import gettext as _
 from import_export.fields import Field as ImportField
@@ -419,7 +419,7 @@ class BatchedImport:
     def load_existing(self, keys):
         """The stored records a batch's keys name, by key: each a tuple of its concrete values,
         in field order, so that a row the file leaves unchanged costs no instance. One query,
-        each key column matched against the batch's values for it."""
+        each key column matched against the batch's values for it; the keys compared here."""
         keys = {key for key in keys if key is not None}
         conditions = []
         for index, attname in enumerate(self.key_attnames):
@@ -427,14 +427,19 @@ class BatchedImport:
             values = [value for value in values if not isinstance(value, New)]
             if not values:
                 return {}
-            conditions.append(AnyOf(F(attname), values))
+            conditions.append((len(values), AnyOf(F(attname), values)))
+        queryset = self.resource.get_queryset()
+        if connections[queryset.db].vendor != "postgresql":
+            # SQLite probes an index of several key columns once for each combination of the
+            # lists' values: 2,500 memoranda by 5,000 employers for a batch of parties, 1.4 s.
+            # The longest list alone finds a few rows more, which the keys leave out below.
+            conditions = [max(conditions, key=lambda condition: condition[0])]
         at = [self.attnames.index(attname) for attname in self.key_attnames]
         stored = (
-            self.resource.get_queryset()
-            .select_related(None)
+            queryset.select_related(None)
             .prefetch_related(None)
             .order_by()
-            .filter(*conditions)
+            .filter(*(condition for _count, condition in conditions))
             .values_list(*self.read_attnames)
         )
         found = {}
