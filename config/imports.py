@@ -489,9 +489,13 @@ def record(run, resource, result):
             {"type": row.import_type, "diff": [str(cell) for cell in row.diff or []]}
             for row in result.valid_rows()[:PREVIEW_ROWS]
         ],
+        # The first of them named, the rest counted: a table adding 100,000 employers would
+        # otherwise put every name on the page.
         "created_organizations": [
-            str(organization) for organization in getattr(result, "created_organizations", [])
+            str(organization)
+            for organization in getattr(result, "created_organizations", [])[:PREVIEW_ROWS]
         ],
+        "created_count": len(getattr(result, "created_organizations", [])),
         "differences": [
             {key: str(value) for key, value in difference.items()}
             for difference in getattr(result, "differences", [])

@@ -623,3 +623,45 @@ def test_an_import_mail_groups_its_counts_and_says_how_long_it_took(
     assert re.search(r"Строк: 100\s000; новых: 98\s500, изменённых: 1\s500,", mail.body)
     assert "потому что импорт занял 2 мин 5 с." in mail.body
     assert "Файл «register.xlsx» (организации) импортирован." in mail.body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "heading", "rest"),
+    [
+        ("en", "5 employers missing from the registry will be added:", "; and 3 more"),
+        ("ru", "Будут добавлены 5 работодателей, отсутствующих в реестре:", "; и ещё 3"),
+        ("kk", "Тізілімде жоқ 5 жұмыс беруші қосылады:", "; және тағы 3"),
+    ],
+)
+def test_a_table_adding_many_employers_names_the_first_and_counts_the_rest(
+    admin_client, queued, monkeypatch, language, heading, rest
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from quotas.models import QuotaCategory
+    from registry.models import Region
+    from tests.factories import valid_bin
+
+    monkeypatch.setattr("config.imports.PREVIEW_ROWS", 2)
+    text = 'Organization,BIN,List headcount,"Quota, %",Number of places\n' + "".join(
+        f"ТОО «Новый {number}»,{valid_bin(number)},100,3,\n" for number in range(1, 6)
+    )
+    admin_client.post(
+        reverse("admin:quotas_quota_import"),
+        {
+            "format": "1",
+            "resource": "0",
+            "import_file": SimpleUploadedFile("akimat.csv", text.encode()),
+            "year": 2026,
+            "category": QuotaCategory.objects.get(code="disability").pk,
+            "region": Region.objects.get(kato="350000000").pk,
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    run = ImportRun.objects.get()
+    run_import.call(run.pk)
+    page = admin_client.get(page_of(run), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    listed = unescape(page).split(heading)[1].split("</p>")[0]
+    assert re.findall(r"ТОО «Новый (\d)»", listed) == ["1", "2"]
+    assert listed.strip().endswith(rest)
