@@ -19,6 +19,7 @@ new organizations (it is slow enough that a sample gives its rate).
 import argparse
 import datetime
 import gc
+import itertools
 import json
 import os
 import random
@@ -181,9 +182,7 @@ def quotas_workbook(path, rows, changed=False):
     another headcount for each."""
     header = ["Организация", "БИН", "Списочная численность", "Квота, %", "Количество рабочих мест"]
     # Past the organizations workbook's BINs.
-    numbers = bins(2 * rows)
-    for _row in range(rows):
-        next(numbers)
+    numbers = itertools.islice(bins(2 * rows), rows, None)
     lines = (
         [f"ТОО «Работодатель {row}»", number, 100 + row % 400 + (7 if changed else 0), 3, ""]
         for row, number in enumerate(numbers)

@@ -753,9 +753,8 @@ class RunResult:
         self.column_mapping = run.column_mapping
         self.diff_headers = details.get("headers", [])
         self.created_organizations = details.get("created_organizations", [])
-        created = details.get("created_count", len(self.created_organizations))
-        self.created_count = created
-        self.created_not_named = created - len(self.created_organizations)
+        self.created_count = details.get("created_count", len(self.created_organizations))
+        self.created_not_named = self.created_count - len(self.created_organizations)
         self.differences = details.get("differences", [])
         self.base_errors = [SimpleNamespace(error=error) for error in details.get("errors", [])]
         # The lines with problems, one per invalid row.

@@ -480,6 +480,7 @@ def record(run, resource, result):
         for number, row_errors in result.row_errors()
         for error in row_errors
     ]
+    created = getattr(result, "created_organizations", [])
     run.details = {
         "file": file,
         "errors": errors,
@@ -491,11 +492,8 @@ def record(run, resource, result):
         ],
         # The first of them named, the rest counted: a table adding 100,000 employers would
         # otherwise put every name on the page.
-        "created_organizations": [
-            str(organization)
-            for organization in getattr(result, "created_organizations", [])[:PREVIEW_ROWS]
-        ],
-        "created_count": len(getattr(result, "created_organizations", [])),
+        "created_organizations": [str(organization) for organization in created[:PREVIEW_ROWS]],
+        "created_count": len(created),
         "differences": [
             {key: str(value) for key, value in difference.items()}
             for difference in getattr(result, "differences", [])

@@ -427,19 +427,19 @@ class BatchedImport:
             values = [value for value in values if not isinstance(value, New)]
             if not values:
                 return {}
-            conditions.append((len(values), AnyOf(F(attname), values)))
+            conditions.append(AnyOf(F(attname), values))
         queryset = self.resource.get_queryset()
         if connections[queryset.db].vendor != "postgresql":
             # SQLite probes an index of several key columns once for each combination of the
             # lists' values: 2,500 memoranda by 5,000 employers for a batch of parties, 1.4 s.
             # The longest list alone finds a few rows more, which the keys leave out below.
-            conditions = [max(conditions, key=lambda condition: condition[0])]
+            conditions = [max(conditions, key=lambda condition: len(condition.rhs))]
         at = [self.attnames.index(attname) for attname in self.key_attnames]
         stored = (
             queryset.select_related(None)
             .prefetch_related(None)
             .order_by()
-            .filter(*(condition for _count, condition in conditions))
+            .filter(*conditions)
             .values_list(*self.read_attnames)
         )
         found = {}

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from import_export import widgets
 
 from registry.models import normalize_for_search
+from registry.validators import IDENTIFIER_LENGTH
 
 from .bulk import AnyOf, stored_records
 
@@ -432,7 +433,7 @@ class IdentifiedWidget(VisibleRecordsMixin, widgets.ForeignKeyWidget):
                 numbers[typed] = clean(cell)
         self.warm()
         found = Identified()
-        wanted = [number for number in set(numbers.values()) if len(number) == 12]
+        wanted = [number for number in set(numbers.values()) if len(number) == IDENTIFIER_LENGTH]
         records = {}
         if wanted:
             for values in (
